@@ -72,6 +72,8 @@ class Dataset:
         One citation line.
     name : str
         Short name (the key in :data:`BUILTIN_DATASETS`, or the file's stem).
+    split_name : str
+        Name of the column the split came from (``"train"`` for prostate), if any.
     """
 
     X: np.ndarray
@@ -82,6 +84,7 @@ class Dataset:
     description: str = ""
     source: str = ""
     name: str = ""
+    split_name: str = ""
 
     def __post_init__(self) -> None:
         names = tuple(str(f) for f in self.feature_names)
@@ -562,6 +565,7 @@ def load_prostate() -> Dataset:
             "Friedman, The Elements of Statistical Learning, §3.4"
         ),
         name="prostate",
+        split_name="train",
     )
 
 
@@ -733,6 +737,10 @@ def _select_builtin(
         return data
     columns = (*data.feature_names, data.target_name)
     values = dict(zip(columns, np.column_stack([data.X, data.y]).T, strict=True))
+    if data.split is not None and data.split_name and data.split_name not in values:
+        # The built-in's own split column (prostate's ``train``) can be named explicitly.
+        columns = (*columns, data.split_name)
+        values[data.split_name] = data.split.astype(float)
 
     def boolean(name: str) -> np.ndarray:
         column = values[name]
@@ -765,4 +773,5 @@ def _select_builtin(
         + ("" if split_column is None else f", split by {split_column!r} instead"),
         source=data.source,
         name=data.name,
+        split_name=split_column or data.split_name,
     )

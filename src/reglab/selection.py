@@ -1,0 +1,229 @@
+r"""Choosing λ (and the degree M): K-fold cross-validation, λ_min, λ_1se, validation curves.
+
+Cross-validation follows glmnet's ``cv.glmnet``: the λ grid comes from the path on all the
+data, every fold's path is computed on that same grid, and for each λ
+
+* ``mean_error[λ]`` is the mean over folds of the held-out mean squared error,
+* ``se[λ]`` is the standard deviation of those K fold errors divided by ``sqrt(K)``,
+* ``λ_min`` minimizes ``mean_error``, and ``λ_1se`` is the largest λ whose mean error is within
+  one standard error of the minimum: ``mean_error[λ] <= mean_error[λ_min] + se[λ_min]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reglab._validation import ReglabInputError, check_finite_array
+from reglab.paths import fit_path
+from reglab.penalties import Penalty
+
+__all__ = [
+    "CVResult",
+    "DegreeCurve",
+    "ValidationCurve",
+    "cross_validate",
+    "degree_curve",
+    "kfold_indices",
+    "validation_curve",
+]
+
+
+def kfold_indices(n_samples: int, folds: int, seed: int | None = 0) -> list[np.ndarray]:
+    """Split ``range(n_samples)`` into ``folds`` held-out index sets after a seeded shuffle.
+
+    Fold sizes differ by at most one (:func:`numpy.array_split`).
+    """
+    if int(folds) != folds or folds < 2:
+        raise ReglabInputError("folds", "must be an integer >= 2", folds)
+    if folds > n_samples:
+        raise ReglabInputError("folds", f"must be <= the number of rows ({n_samples})", folds)
+    order = np.random.default_rng(seed).permutation(n_samples)
+    return [np.sort(part) for part in np.array_split(order, int(folds))]
+
+
+@dataclass(frozen=True, eq=False)
+class CVResult:
+    """Cross-validation over a λ grid.
+
+    Attributes
+    ----------
+    lams : ndarray of shape (n_lams,)
+        Decreasing grid.
+    fold_errors : ndarray of shape (folds, n_lams)
+        Held-out mean squared error of each fold's path.
+    mean_error, se : ndarray of shape (n_lams,)
+    lam_min, lam_1se : float
+    index_min, index_1se : int
+        Positions of λ_min and λ_1se in ``lams``.
+    """
+
+    lams: np.ndarray
+    fold_errors: np.ndarray
+    mean_error: np.ndarray
+    se: np.ndarray
+    lam_min: float
+    lam_1se: float
+    index_min: int
+    index_1se: int
+    seed: int | None
+
+    @property
+    def folds(self) -> int:
+        return self.fold_errors.shape[0]
+
+    def to_dict(self) -> dict:
+        return {
+            "lam": self.lams.tolist(),
+            "mean_error": self.mean_error.tolist(),
+            "se": self.se.tolist(),
+            "lam_min": float(self.lam_min),
+            "lam_1se": float(self.lam_1se),
+            "folds": self.folds,
+            "seed": self.seed,
+        }
+
+
+def _summarize(lams: np.ndarray, fold_errors: np.ndarray, seed) -> CVResult:
+    mean = fold_errors.mean(axis=0)
+    se = fold_errors.std(axis=0, ddof=1) / np.sqrt(fold_errors.shape[0])
+    index_min = int(np.argmin(mean))
+    # lams decrease, so the first index within one SE of the minimum is the largest such λ.
+    within = np.flatnonzero(mean <= mean[index_min] + se[index_min])
+    index_1se = int(within[0])
+    return CVResult(lams, fold_errors, mean, se, float(lams[index_min]), float(lams[index_1se]),
+                    index_min, index_1se, seed)
+
+
+def cross_validate(
+    X,
+    y,
+    penalty: Penalty,
+    *,
+    folds: int = 5,
+    seed: int | None = 0,
+    standardize: bool = False,
+    lams=None,
+    n_lams: int = 100,
+) -> CVResult:
+    r"""K-fold cross-validation of the path of ``||y - b - Xw||² + λ P(w)``.
+
+    Parameters
+    ----------
+    X, y : array-like
+    penalty : Penalty
+    folds : int, default 5
+    seed : int or None, default 0
+        Seed of the shuffle that assigns rows to folds.
+    standardize : bool, default False
+        Standardize within each fold with that fold's training statistics.
+    lams : array-like, optional
+        The grid. Default: the grid of the path fitted on all the data.
+    n_lams : int, default 100
+
+    Returns
+    -------
+    CVResult
+    """
+    X = check_finite_array("X", X, ndim=2)
+    y = check_finite_array("y", y, ndim=1)
+    if lams is None:
+        lams = fit_path(X, y, penalty, standardize=standardize, n_lams=n_lams).lams
+    lams = np.sort(np.asarray(lams, dtype=float))[::-1]
+    errors = []
+    for held_out in kfold_indices(X.shape[0], folds, seed):
+        train = np.ones(X.shape[0], dtype=bool)
+        train[held_out] = False
+        path = fit_path(X[train], y[train], penalty, standardize=standardize, lams=lams)
+        predictions = path.predict(X[held_out])
+        errors.append(np.mean((predictions - y[held_out]) ** 2, axis=1))
+    return _summarize(lams, np.array(errors), seed)
+
+
+@dataclass(frozen=True, eq=False)
+class ValidationCurve:
+    """Training and test mean squared error along a λ grid for one train/test split."""
+
+    lams: np.ndarray
+    train_error: np.ndarray
+    test_error: np.ndarray
+
+    @property
+    def lam_best(self) -> float:
+        return float(self.lams[int(np.argmin(self.test_error))])
+
+    def to_dict(self) -> dict:
+        return {"lam": self.lams.tolist(), "train_mse": self.train_error.tolist(),
+                "test_mse": self.test_error.tolist()}
+
+
+def validation_curve(
+    X_train, y_train, X_test, y_test, penalty: Penalty, *, standardize: bool = False, lams=None,
+    n_lams: int = 100,
+) -> ValidationCurve:
+    """Training and test error of the path fitted on the training rows."""
+    path = fit_path(X_train, y_train, penalty, standardize=standardize, lams=lams, n_lams=n_lams)
+    y_train = np.asarray(y_train, dtype=float)
+    y_test = check_finite_array("y_test", y_test, ndim=1)
+    train = np.mean((path.predict(X_train) - y_train) ** 2, axis=1)
+    test = np.mean((path.predict(X_test) - y_test) ** 2, axis=1)
+    return ValidationCurve(path.lams, train, test)
+
+
+@dataclass(frozen=True, eq=False)
+class DegreeCurve:
+    """Training and test error against the polynomial degree M (the lecture's overfitting plot)."""
+
+    degrees: np.ndarray
+    train_error: np.ndarray
+    test_error: np.ndarray
+    condition_numbers: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {"degree": self.degrees.tolist(), "train_mse": self.train_error.tolist(),
+                "test_mse": self.test_error.tolist(),
+                "condition_number": self.condition_numbers.tolist()}
+
+
+def degree_curve(
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    degrees: Sequence[int],
+    *,
+    basis: str = "monomial",
+    penalty: Penalty | None = None,
+    lam: float = 0.0,
+    domain: tuple[float, float] | None = None,
+) -> DegreeCurve:
+    """Training and test error of polynomial fits of each degree, unpenalized or at one λ.
+
+    Without a penalty (or with ``lam = 0``) each fit is the minimum-norm least-squares one.
+    """
+    from reglab.bases import PolynomialBasis, condition_number
+    from reglab.penalties import L2
+
+    x_train = check_finite_array("x_train", x_train, ndim=1)
+    x_test = check_finite_array("x_test", x_test, ndim=1)
+    y_train = check_finite_array("y_train", y_train, ndim=1)
+    y_test = check_finite_array("y_test", y_test, ndim=1)
+    if domain is None:
+        domain = (float(min(x_train.min(), x_test.min())), float(max(x_train.max(), x_test.max())))
+    train, test, conditions = [], [], []
+    for degree in degrees:
+        features = PolynomialBasis(int(degree), basis, domain=domain)
+        X_train, X_test = features.transform(x_train), features.transform(x_test)
+        conditions.append(condition_number(X_train))
+        if X_train.shape[1] == 0:
+            mean = y_train.mean()
+            train.append(np.mean((y_train - mean) ** 2))
+            test.append(np.mean((y_test - mean) ** 2))
+            continue
+        path = fit_path(X_train, y_train, penalty or L2(), lams=[lam])
+        solution = path.solution(lam=lam)
+        train.append(np.mean((solution.predict(X_train) - y_train) ** 2))
+        test.append(np.mean((solution.predict(X_test) - y_test) ** 2))
+    return DegreeCurve(np.asarray(degrees), np.array(train), np.array(test), np.array(conditions))
