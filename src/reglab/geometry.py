@@ -1,0 +1,1743 @@
+r"""Two weights, elliptic contours and a norm ball: the constrained-form picture, exactly.
+
+The lecture's central picture has two weights ``(w1, w2)``, the elliptic contours of the squared
+error around its minimum ``w*`` and the ball of radius ``R`` of a penalty. The constrained
+solution is where the smallest contour touches the ball: a circle for L2, a diamond for L1 whose
+corners on the axes give exact zeros. This module computes that point exactly (to rounding), the
+multiplier ``λ`` that makes it the penalized solution too, and every local minimum when the ball
+is not convex (``Lp`` with ``p < 1``).
+
+Conventions
+-----------
+The loss is a quadratic ``f(w) = (w - w*)^T H (w - w*) + c0``. For data with an unpenalized
+intercept, minimizing ``sum_n (y_n - b - x_n.w)^2`` over ``b`` leaves exactly
+``(w - w*)^T Xc^T Xc (w - w*) + RSS_min`` with ``Xc`` the centered features, so ``H = Xc^T Xc``
+(no 1/2, no 1/n: the lecture's objective) and ``c0 = RSS_min``. The gradient is
+``2 H (w - w*)``.
+
+* constrained: minimize ``f(w)`` subject to ``P(w) <= P.level(R)``;
+* penalized: minimize ``f(w) + λ P(w)``.
+
+Because the constraint is written with ``P`` itself, its KKT multiplier is ``λ``: the optimality
+condition of both is ``-∇f(w) ∈ λ ∂P(w)``.
+
+How each ball is solved
+-----------------------
+No answer is decided by a grid argmin. Every case uses the structure of the 2-D problem:
+
+* ``L2``, ``L1``, ``ElasticNet`` (and ``Lp(1)``, ``Lp(2)``): the boundary is made of *faces*: the
+  four points on the axes (corners, when ``l1_ratio > 0``) and four arcs, one per quadrant, on
+  which ``P`` equals the smooth ``P_s(w) = a sum v_j s_j w_j + b sum v_j w_j^2`` of the quadrant's
+  signs ``s``. An axis point is the solution exactly when the subgradient condition holds there
+  (an exact test, no tolerance); that is how sparsity is decided. On an arc the solution is
+  ``w(λ) = argmin f + λ P_s``, a 2x2 linear solve (diagonal in the eigenbasis of
+  ``V^{-1/2} H V^{-1/2}``), and ``λ`` solves the monotone scalar equation ``P_s(w(λ)) = level``
+  by safeguarded Newton steps to machine precision (one step for ``L1``, where it is affine).
+* ``Lp(inf)``: the square has four edges (a 1-D quadratic on each, solved in closed form) and
+  four corners at the diagonals (subgradient test).
+* ``Lp(p)`` for other ``p``: each quarter of the boundary is parametrized (``|w_j| = a_j
+  cos^{2/p}``, ``sin^{2/p}`` for ``p < 2``, by polar angle for ``p > 2``), the sign of the
+  derivative of ``f`` along it is scanned on a fine grid, and every sign change from ``-`` to
+  ``+`` is refined by bisection to adjacent floats. For ``p < 1`` the four cusps on the axes are
+  candidates too. A point is kept as a local minimum of the constrained problem only if the
+  gradient points out of the ball (``λ > 0``); a minimum along the boundary with ``λ > 0``
+  satisfies the second-order sufficient condition. For convex balls the candidate with ``λ > 0``
+  is the global minimum (KKT is sufficient); if the scan found none, it is repeated finer.
+
+The multiplier is unique at every boundary point of these balls except the origin: on an axis
+point it follows from the nonzero coordinate, at an ``L∞`` corner from both. At ``R = 0`` (the
+ball is the origin) every ``λ`` above a threshold works and the smallest is reported (``inf``
+for ``L2``/``Lp`` with ``p > 1``, whose gradient vanishes at 0; ``0`` for ``p < 1``, whose
+limiting subdifferential at 0 is the whole line).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from reglab._validation import (
+    ReglabInputError,
+    check_finite_array,
+    check_nonnegative,
+    check_positive,
+)
+from reglab.penalties import L1, L2, ElasticNet, Lp, Penalty
+
+__all__ = [
+    "KKT_TOL",
+    "Eigen",
+    "GeometrySolution",
+    "Importance",
+    "LocalMinimum",
+    "PathEvent",
+    "QuadraticLoss",
+    "SparsityResult",
+    "constrained_minimum",
+    "importance",
+    "level_grid",
+    "penalized_minimum",
+    "sparsity_experiment",
+    "sparsity_sample",
+]
+
+KKT_TOL = 1e-9
+"""Relative KKT residual below which a solution counts as certified."""
+
+_PD_RTOL = 1e-12  # smallest / largest eigenvalue below which H is numerically singular
+_HALF_PI = 0.5 * math.pi
+_EPS = np.finfo(float).eps
+_QUADRANT_SIGNS = np.array([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
+# Increasing the quarter parameter moves counter-clockwise in quadrants I and III only.
+_QUADRANT_ORIENTATION = np.array([1.0, -1.0, 1.0, -1.0])
+_WILSON_Z = 1.959963984540054  # standard normal quantile at 0.975
+_SCAN_POINTS = 1024  # grid points per quarter of the boundary (scaled up for elongated losses)
+_SCAN_MAX_POINTS = 1 << 17
+_PROFILE_POINTS = 2048  # grid points of the 1-D profile scan in the penalized Lp problem
+
+# Where the solution sits on the ball.
+_FACES = ("interior", "origin", "vertex", "arc", "edge", "corner", "cusp", "axis")
+_INTERIOR, _ORIGIN, _VERTEX, _ARC, _EDGE, _CORNER, _CUSP, _AXIS = range(8)
+
+
+# ---------------------------------------------------------------------------------------------
+# The loss
+# ---------------------------------------------------------------------------------------------
+class Eigen(NamedTuple):
+    """Curvatures of a quadratic loss along its principal directions.
+
+    Attributes
+    ----------
+    curvatures : ndarray of shape (2,)
+        Eigenvalues of ``H`` in ascending order: ``f`` grows by ``curvatures[k] t^2`` when ``w``
+        moves by ``t`` along ``directions[:, k]``.
+    directions : ndarray of shape (2, 2)
+        Unit eigenvectors of ``H`` as columns (the axes of the contour ellipses).
+    """
+
+    curvatures: np.ndarray
+    directions: np.ndarray
+
+
+def _finite_real(name: str, value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ReglabInputError(name, "must be a real number", value) from None
+    if not math.isfinite(number):
+        raise ReglabInputError(name, "must be a finite number", value)
+    return number
+
+
+def _check_spd(name: str, matrix: np.ndarray) -> np.ndarray:
+    """Return the symmetrized 2x2 ``matrix`` after checking it is symmetric positive definite."""
+    scale = float(np.max(np.abs(matrix)))
+    asymmetry = float(matrix[0, 1] - matrix[1, 0])
+    if abs(asymmetry) > 1e-12 * scale:
+        raise ReglabInputError(name, "must be symmetric (H12 - H21 is shown)", asymmetry)
+    matrix = 0.5 * (matrix + matrix.T)
+    low, high = np.linalg.eigvalsh(matrix)
+    if not (high > 0 and low > _PD_RTOL * high):
+        raise ReglabInputError(
+            name,
+            f"must be positive definite (smallest eigenvalue > {_PD_RTOL:g} x largest; "
+            "the smallest is shown)",
+            float(low),
+        )
+    return matrix
+
+
+class QuadraticLoss:
+    r"""The squared error of a two-weight model: ``f(w) = (w - w*)^T H (w - w*) + c0``.
+
+    Parameters
+    ----------
+    center : array_like of shape (2,)
+        The unconstrained minimizer ``w*`` (the least-squares solution).
+    hessian : array_like of shape (2, 2)
+        Symmetric positive definite ``H``. For data ``H = Xc^T Xc`` (see :meth:`from_data`);
+        note the gradient is ``2 H (w - w*)`` since there is no 1/2 in front.
+    c0 : float, default 0
+        The loss at the minimum (``RSS_min`` for data).
+
+    Raises
+    ------
+    ReglabInputError
+        If ``hessian`` is not symmetric positive definite: the message names ``hessian`` and
+        gives the offending eigenvalue. Elongated ("taco") losses are fine up to a condition
+        number of ``1e12``.
+
+    Examples
+    --------
+    >>> loss = QuadraticLoss.from_axes([2.0, 1.0], lengths=(2.0, 0.5), angle=0.3)
+    >>> round(loss.value(loss.center + 2.0 * loss.eigen.directions[:, 0]), 12)
+    1.0
+    """
+
+    __slots__ = ("_center", "_hessian", "_c0", "_eigen")
+
+    def __init__(self, center, hessian, c0: float = 0.0):
+        center = check_finite_array("center", center, ndim=1)
+        if center.shape != (2,):
+            raise ReglabInputError("center", "must have exactly 2 entries (w1, w2)", center.size)
+        hessian = check_finite_array("hessian", hessian, ndim=2)
+        if hessian.shape != (2, 2):
+            raise ReglabInputError("hessian", "must be a 2 x 2 matrix", f"shape {hessian.shape}")
+        hessian = _check_spd("hessian", hessian)
+        self._center = center.copy()
+        self._hessian = hessian
+        self._c0 = _finite_real("c0", c0)
+        curvatures, directions = np.linalg.eigh(hessian)
+        self._eigen = Eigen(curvatures, directions)
+        for array in (self._center, self._hessian, curvatures, directions):
+            array.setflags(write=False)
+
+    # -- constructors ----------------------------------------------------------------------
+    @classmethod
+    def from_axes(cls, center, lengths=(1.0, 1.0), angle: float = 0.0, c0: float = 0.0):
+        """Build the loss whose contour ``f = c0 + 1`` is a given ellipse.
+
+        Parameters
+        ----------
+        center : array_like of shape (2,)
+            Center ``w*`` of the ellipses.
+        lengths : (float, float)
+            Semi-axes ``(a, b)`` of the contour ``f = c0 + 1``; ``a`` lies along the direction
+            ``(cos angle, sin angle)``, ``b`` perpendicular to it. ``H = Q diag(1/a^2, 1/b^2)
+            Q^T`` with ``Q`` the rotation by ``angle``.
+        angle : float
+            Rotation of the first semi-axis from the ``w1`` axis, in radians.
+        c0 : float
+            Loss at the center.
+        """
+        lengths = check_finite_array("lengths", lengths, ndim=1)
+        if lengths.shape != (2,):
+            raise ReglabInputError("lengths", "must have exactly 2 entries (a, b)", lengths.size)
+        for length in lengths:
+            check_positive("lengths", length)
+        angle = _finite_real("angle", angle)
+        rotation = np.array([[math.cos(angle), -math.sin(angle)],
+                             [math.sin(angle), math.cos(angle)]])
+        hessian = (rotation / lengths**2) @ rotation.T
+        return cls(center, 0.5 * (hessian + hessian.T), c0)
+
+    @classmethod
+    def from_data(cls, X, y):
+        r"""Build the squared error of a two-feature linear model with an unpenalized intercept.
+
+        ``min_b sum_n (y_n - b - x_n.w)^2 = (w - w*)^T Xc^T Xc (w - w*) + RSS_min`` exactly,
+        with ``Xc`` the centered columns of ``X`` and ``w*`` the least-squares slopes.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, 2)
+            Two features (centered here; scale them first if you want standardized weights).
+        y : array_like of shape (n_samples,)
+            Targets.
+        """
+        X = check_finite_array("X", X, ndim=2, min_rows=3)
+        if X.shape[1] != 2:
+            raise ReglabInputError("X", "must have exactly 2 columns (two weights)", X.shape[1])
+        y = check_finite_array("y", y, ndim=1)
+        if y.shape[0] != X.shape[0]:
+            raise ReglabInputError("y", f"must have one entry per row of X ({X.shape[0]})",
+                                   y.shape[0])
+        Xc = X - X.mean(axis=0)
+        yc = y - y.mean()
+        hessian = _check_spd("X", Xc.T @ Xc)  # names X: its centered columns are dependent
+        center = np.linalg.lstsq(Xc, yc, rcond=None)[0]
+        rss = float(np.sum((yc - Xc @ center) ** 2))
+        return cls(center, hessian, rss)
+
+    # -- attributes ------------------------------------------------------------------------
+    @property
+    def center(self) -> np.ndarray:
+        """The minimizer ``w*``, shape (2,)."""
+        return self._center
+
+    @property
+    def hessian(self) -> np.ndarray:
+        """``H`` (half the Hessian of ``f``), shape (2, 2)."""
+        return self._hessian
+
+    @property
+    def c0(self) -> float:
+        """The loss at ``w*``."""
+        return self._c0
+
+    @property
+    def eigen(self) -> Eigen:
+        """Curvatures (ascending eigenvalues of ``H``) and principal directions (columns)."""
+        return self._eigen
+
+    @property
+    def condition_number(self) -> float:
+        """Largest over smallest curvature: how elongated the contours are (squared axis ratio)."""
+        return float(self._eigen.curvatures[1] / self._eigen.curvatures[0])
+
+    # -- math ------------------------------------------------------------------------------
+    def value(self, w):
+        """Return ``f(w)``; ``w`` of shape (..., 2) gives an array of shape (...)."""
+        d = np.asarray(w, dtype=float) - self._center
+        out = np.einsum("...i,ij,...j->...", d, self._hessian, d) + self._c0
+        return float(out) if np.ndim(out) == 0 else out
+
+    def gradient(self, w) -> np.ndarray:
+        """Return ``∇f(w) = 2 H (w - w*)``, same shape as ``w``."""
+        d = np.asarray(w, dtype=float) - self._center
+        return 2.0 * d @ self._hessian
+
+    def semi_axes(self, level: float) -> np.ndarray:
+        """Semi-axes of the contour ``f = level`` along :attr:`eigen` directions."""
+        excess = _finite_real("level", level) - self._c0
+        if excess < 0:
+            raise ReglabInputError("level", f"must be >= the minimum c0 = {self._c0:g}", level)
+        return np.sqrt(excess / self._eigen.curvatures)
+
+    def ellipse(self, level: float, n_points: int = 361) -> np.ndarray:
+        """Exact points of the contour ``f = level``, an ``(n_points, 2)`` closed loop."""
+        n_points = int(check_positive("n_points", n_points))
+        t = np.linspace(0.0, 2.0 * np.pi, n_points)
+        local = np.column_stack([np.cos(t), np.sin(t)]) * self.semi_axes(level)
+        return self._center + local @ self._eigen.directions.T
+
+    def contour_levels(self, n: int = 8, *, up_to: float | None = None, through=None):
+        """Loss values for contour plots, sorted and unique.
+
+        ``n`` levels ``c0 + (k / n)^2 (up_to - c0)``, ``k = 1..n``, whose ellipses are equally
+        spaced (their semi-axes grow linearly with ``k``), plus the level of every point in
+        ``through`` (for instance a tangent point, so its contour is drawn exactly).
+
+        Parameters
+        ----------
+        n : int
+            Number of evenly spaced levels.
+        up_to : float, optional
+            Largest of them. Default: the contour 1.5 times the size of the one through the
+            origin (or of semi-axis 1 along the flattest direction when ``w* = 0``).
+        through : array_like of shape (m, 2) or (2,), optional
+            Points whose contours are added.
+        """
+        n = int(check_positive("n", n))
+        if up_to is None:
+            excess = self.value(np.zeros(2)) - self._c0
+            if excess <= 0:
+                excess = float(self._eigen.curvatures[0])
+            up_to = self._c0 + 2.25 * excess
+        up_to = _finite_real("up_to", up_to)
+        if up_to <= self._c0:
+            raise ReglabInputError("up_to", f"must exceed the minimum c0 = {self._c0:g}", up_to)
+        levels = self._c0 + (np.arange(1, n + 1) / n) ** 2 * (up_to - self._c0)
+        if through is not None:
+            points = np.atleast_2d(np.asarray(through, dtype=float))
+            levels = np.concatenate([levels, np.atleast_1d(self.value(points))])
+        return np.unique(levels)
+
+    def __repr__(self) -> str:
+        return (f"QuadraticLoss(center={self._center.tolist()!r}, "
+                f"hessian={self._hessian.tolist()!r}, c0={self._c0!r})")
+
+
+def level_grid(loss: QuadraticLoss, extent=3.0, n=201):
+    """Grid of loss values for contour plots.
+
+    Parameters
+    ----------
+    loss : QuadraticLoss
+    extent : float or (w1_min, w1_max, w2_min, w2_max)
+        A number ``e`` means the square ``[-e, e]^2``.
+    n : int or (int, int)
+        Points per axis (``(n1, n2)`` for different counts along ``w1`` and ``w2``).
+
+    Returns
+    -------
+    W1, W2, F : ndarray of shape (n2, n1)
+        Mesh (``"xy"`` indexing, as ``matplotlib.pyplot.contour`` expects) and ``f`` on it.
+    """
+    _check_loss(loss)
+    extent = np.atleast_1d(np.asarray(extent, dtype=float))
+    if extent.size == 1:
+        e = float(check_positive("extent", extent[0]))
+        extent = np.array([-e, e, -e, e])
+    if extent.shape != (4,) or not np.all(np.isfinite(extent)):
+        raise ReglabInputError("extent", "must be a number or 4 finite numbers", extent)
+    if not (extent[0] < extent[1] and extent[2] < extent[3]):
+        raise ReglabInputError("extent", "must be (w1_min, w1_max, w2_min, w2_max) increasing",
+                               extent.tolist())
+    counts = np.broadcast_to(np.asarray(n), (2,))
+    n1, n2 = (int(check_positive("n", k)) for k in counts)
+    W1, W2 = np.meshgrid(np.linspace(extent[0], extent[1], n1),
+                         np.linspace(extent[2], extent[3], n2))
+    F = loss.value(np.stack([W1, W2], axis=-1))
+    return W1, W2, F
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class LocalMinimum:
+    """One local minimum of the constrained (or penalized) problem.
+
+    Attributes
+    ----------
+    w : ndarray of shape (2,)
+    loss : float
+        ``f(w)``.
+    lam : float
+        KKT multiplier at ``w``.
+    is_global : bool
+    face : str
+        Where it sits: ``"interior"``, ``"origin"``, ``"vertex"`` (a corner of the ball on an
+        axis), ``"cusp"`` (the same for ``p < 1``), ``"axis"`` (a smooth boundary point on an
+        axis), ``"arc"``, ``"edge"`` or ``"corner"`` (of the ``L∞`` square).
+    zero_coordinates : tuple of int
+        Coordinates that are exactly zero by construction of the face.
+    kkt_residual : float
+        Relative distance of ``-∇f(w)`` to ``λ ∂P(w)`` (see :class:`GeometrySolution`).
+    """
+
+    w: np.ndarray
+    loss: float
+    lam: float
+    is_global: bool
+    face: str = "arc"
+    zero_coordinates: tuple[int, ...] = ()
+    kkt_residual: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class GeometrySolution:
+    """The point where the smallest contour touches the ball, with its certificate.
+
+    Attributes
+    ----------
+    w : ndarray of shape (2,)
+        Global solution.
+    lam : float
+        KKT multiplier (``0`` when the constraint is inactive).
+    R : float
+        Radius of the ball (``penalty.radius(w)`` for :func:`penalized_minimum`).
+    active : bool
+        ``False`` when ``w*`` lies inside the ball: then ``w = w*``, ``lam = 0``, no tangent.
+    sparse : bool
+        ``True`` when a coordinate of ``w`` is exactly zero. Decided structurally: the chosen
+        face is an axis point (corner, cusp) or the origin, never by a tolerance on ``w``.
+    zero_coordinates : tuple of int
+        Indices of those coordinates.
+    level : float
+        ``f(w)``: the level of the contour through ``w``.
+    local_minima : list of LocalMinimum
+        Every local minimum found, sorted by loss, the global one first and marked. For convex
+        balls just the solution; for ``Lp`` with ``p < 1`` every local minimum on the boundary.
+    kkt_residual : float
+        ``max_j dist(-∂f/∂w_j, λ ∂_j P(w)) / (2 ||H|| (||w|| + ||w*||))``: the stationarity
+        residual relative to the size of the gradient terms (``0`` at ``R = 0``, where the
+        single feasible point is trivially optimal).
+    penalty : Penalty
+    loss : QuadraticLoss
+    face : str
+        See :class:`LocalMinimum`.
+    """
+
+    w: np.ndarray
+    lam: float
+    R: float
+    active: bool
+    sparse: bool
+    zero_coordinates: tuple[int, ...]
+    level: float
+    local_minima: list[LocalMinimum]
+    kkt_residual: float
+    penalty: Penalty
+    loss: QuadraticLoss
+    face: str = "arc"
+
+    @property
+    def certified(self) -> bool:
+        """Whether the KKT residual is below :data:`KKT_TOL`.
+
+        For convex balls this certifies global optimality; for ``p < 1`` only that ``w`` is a
+        local minimum (stationary, gradient pointing out, minimum along the boundary).
+        """
+        return bool(self.kkt_residual <= KKT_TOL)
+
+
+# ---------------------------------------------------------------------------------------------
+# Balls: the few numbers of each penalty the 2-D engines need, vectorized
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class _Ball:
+    """A penalty seen by the 2-D engines.
+
+    ``kind`` is ``"face"`` for ``P = sum v_j (alpha |w_j| + beta w_j^2)`` (L1, L2, elastic net),
+    ``"box"`` for ``max_j v_j |w_j|`` and ``"power"`` for ``sum v_j |w_j|^p``.
+    """
+
+    penalty: Penalty
+    kind: str
+    v: np.ndarray
+    alpha: float = 0.0
+    beta: float = 0.0
+    p: float = 1.0
+
+    @property
+    def convex(self) -> bool:
+        return self.kind != "power" or self.p > 1
+
+    def value(self, w: np.ndarray) -> np.ndarray:
+        a = np.abs(w)
+        if self.kind == "face":
+            return np.sum(self.v * (self.alpha * a + self.beta * a * a), axis=-1)
+        if self.kind == "box":
+            return np.max(self.v * a, axis=-1)
+        return np.sum(self.v * a**self.p, axis=-1)
+
+    def axis_radius(self, level: float) -> np.ndarray:
+        """Distance from 0 to the boundary along each axis (``inf`` for a zero weight)."""
+        v = self.v
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if level == 0:
+                r = np.zeros(2)
+            elif self.kind == "face":
+                # v (alpha r + beta r^2) = level, in the cancellation-free form.
+                r = 2.0 * level / (self.alpha * v + np.sqrt((self.alpha * v) ** 2
+                                                            + 4.0 * self.beta * v * level))
+            elif self.kind == "box":
+                r = level / v
+            else:
+                r = (level / v) ** (1.0 / self.p)
+        return np.where(v > 0, r, np.inf)
+
+    def axis_slope(self, j: int, t):
+        """Return the derivative of ``t -> P(t e_j)`` at ``t >= 0`` (right limit at 0)."""
+        v = self.v[j]
+        if self.kind == "face":
+            return v * (self.alpha + 2.0 * self.beta * t)
+        if self.kind == "box":
+            return v + 0.0 * t
+        with np.errstate(divide="ignore"):
+            return v * self.p * np.asarray(t, dtype=float) ** (self.p - 1.0)
+
+
+def _make_ball(penalty: Penalty) -> _Ball:
+    if not isinstance(penalty, Penalty):
+        raise ReglabInputError("penalty", "must be a reglab penalty (L2, L1, ElasticNet, Lp)",
+                               penalty)
+    v = np.asarray(penalty.weights_for(2), dtype=float)
+    if isinstance(penalty, L2):
+        return _Ball(penalty, "face", v, 0.0, 1.0)
+    if isinstance(penalty, L1):
+        return _Ball(penalty, "face", v, 1.0, 0.0)
+    if isinstance(penalty, ElasticNet):
+        a = penalty.l1_ratio
+        return _Ball(penalty, "face", v, a, 0.5 * (1.0 - a))
+    if isinstance(penalty, Lp):
+        if penalty.p == 1:
+            return _Ball(penalty, "face", v, 1.0, 0.0)
+        if penalty.p == 2:
+            return _Ball(penalty, "face", v, 0.0, 1.0)
+        if math.isinf(penalty.p):
+            return _Ball(penalty, "box", v)
+        return _Ball(penalty, "power", v, p=penalty.p)
+    raise ReglabInputError("penalty", "must be L2, L1, ElasticNet or Lp for the 2-D geometry",
+                           penalty)
+
+
+def _check_loss(loss) -> None:
+    if not isinstance(loss, QuadraticLoss):
+        raise ReglabInputError("loss", "must be a reglab.geometry.QuadraticLoss", loss)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batched constrained engines. Every engine takes H (B, 2, 2), c (B, 2) and returns, for the
+# problems it is given, the chosen point, multiplier, face and structural zeros, and (for the
+# non-convex ball) every local minimum as flat candidate arrays.
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class _Batch:
+    w: np.ndarray  # (B, 2)
+    lam: np.ndarray  # (B,)
+    face: np.ndarray  # (B,) codes into _FACES
+    zeros: np.ndarray  # (B, 2) bool
+    # local minima of the non-convex ball (empty otherwise)
+    minima_problem: np.ndarray
+    minima_w: np.ndarray
+    minima_lam: np.ndarray
+    minima_face: np.ndarray
+    minima_zeros: np.ndarray
+
+
+def _losses(H, c, w):
+    """``(w - c)^T H (w - c)`` for w of shape (B, ..., 2)."""
+    d = w - c.reshape(c.shape[0], *([1] * (w.ndim - 2)), 2)
+    return np.einsum("b...i,bij,b...j->b...", d, H, d)
+
+
+def _gradients(H, c, w):
+    """``2 H (w - c)`` for w of shape (B, ..., 2)."""
+    d = w - c.reshape(c.shape[0], *([1] * (w.ndim - 2)), 2)
+    return 2.0 * np.einsum("bij,b...j->b...i", H, d)
+
+
+def _decreasing_root(func, size):
+    """Root ``lam > 0`` of decreasing functions ``h`` with ``h(0) > 0``, batched.
+
+    ``func(lam)`` returns ``(h, h')`` for an array of ``size`` multipliers. Safeguarded Newton:
+    a bracket ``[lo, hi]`` with ``h(lo) > 0 > h(hi)`` is kept, and a Newton step that leaves it
+    is replaced by bisection. Iterates until the step no longer changes the float.
+    """
+    lo = np.zeros(size)
+    h, dh = func(lo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hi = np.where(dh < 0, h / -dh, 1.0)
+    hi = np.where(np.isfinite(hi) & (hi > 0), hi, 1.0)
+    for _ in range(2100):  # doubling reaches any double
+        h_hi, _ = func(hi)
+        grow = h_hi > 0
+        if not grow.any():
+            break
+        lo = np.where(grow, hi, lo)
+        hi = np.where(grow, 2.0 * hi, hi)
+    lam = lo.copy()
+    h, dh = func(lam)
+    done = h == 0
+    for _ in range(400):
+        mid = 0.5 * (lo + hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = lam - h / dh
+        step = np.where(np.isfinite(newton) & (newton > lo) & (newton < hi), newton, mid)
+        done |= (step == lam) | (mid == lo) | (mid == hi)
+        if done.all():
+            break
+        lam = np.where(done, lam, step)
+        h, dh = func(lam)
+        lo = np.where(~done & (h > 0), lam, lo)
+        hi = np.where(~done & (h < 0), lam, hi)
+        done |= h == 0
+    return lam
+
+
+def _face_engine(H, c, ball: _Ball, level: float):
+    """Exact minimum of f over ``{sum v (alpha |w| + beta w^2) <= level}``, all weights > 0."""
+    B = len(c)
+    v, alpha, beta = ball.v, ball.alpha, ball.beta
+    r = ball.axis_radius(level)
+    # -- the four axis points: optimal exactly when the subgradient condition holds ----------
+    vert_w = np.array([[r[0], 0.0], [-r[0], 0.0], [0.0, r[1]], [0.0, -r[1]]])
+    vert_j = np.array([0, 0, 1, 1])
+    vert_s = np.array([1.0, -1.0, 1.0, -1.0])
+    g = _gradients(H, c, np.broadcast_to(vert_w, (B, 4, 2)))
+    k = np.arange(4)
+    slope = v[vert_j] * (alpha + 2.0 * beta * r[vert_j])
+    vert_lam = -g[:, k, vert_j] * vert_s / slope
+    other = 1 - vert_j
+    vert_ok = (vert_lam >= 0) & (np.abs(g[:, k, other]) <= vert_lam * alpha * v[other])
+    vert_loss = _losses(H, c, np.broadcast_to(vert_w, (B, 4, 2)))
+
+    # -- the arcs: w(lam) = argmin f + lam P_s, in the eigenbasis of Hhat = V^-1/2 H V^-1/2 --
+    root_v = np.sqrt(v)
+    curv, Q = np.linalg.eigh(H / np.outer(root_v, root_v))
+    d = np.einsum("bji,bj->bi", Q, c * root_v)
+    patterns = _QUADRANT_SIGNS if alpha > 0 else _QUADRANT_SIGNS[:1]
+    arc_w = np.zeros((B, len(patterns), 2))
+    arc_lam = np.full((B, len(patterns)), np.nan)
+    arc_ok = np.zeros((B, len(patterns)), dtype=bool)
+    for i, s in enumerate(patterns):
+        b = np.einsum("bji,j->bi", Q, root_v * s)
+        # On the arc P = P_s(w) = alpha b.z + beta |z|^2 with z = Q^T V^1/2 w, and
+        # z_k(lam) = (curv_k d_k - lam alpha b_k / 2) / (curv_k + lam beta). h = P_s - level is
+        # decreasing in lam (P_s is convex); it has a root lam > 0 iff P_s(w*) > level.
+        h0 = alpha * np.sum(b * d, axis=1) + beta * np.sum(d * d, axis=1) - level
+        idx = np.flatnonzero(h0 > 0)
+        if not idx.size:
+            continue
+        sub_curv, sub_d, sub_b = curv[idx], d[idx], b[idx]
+
+        def h_of(lam, sub_curv=sub_curv, sub_d=sub_d, sub_b=sub_b):
+            den = sub_curv + beta * lam[:, None]
+            z = (sub_curv * sub_d - 0.5 * alpha * lam[:, None] * sub_b) / den
+            dz = -sub_curv * (0.5 * alpha * sub_b + beta * sub_d) / den**2
+            h = alpha * np.sum(sub_b * z, axis=1) + beta * np.sum(z * z, axis=1) - level
+            return h, np.sum((alpha * sub_b + 2.0 * beta * z) * dz, axis=1)
+
+        lam = _decreasing_root(h_of, idx.size)
+        z = (sub_curv * sub_d - 0.5 * alpha * lam[:, None] * sub_b) / (sub_curv
+                                                                       + beta * lam[:, None])
+        w = np.einsum("bij,bj->bi", Q[idx], z) / root_v
+        arc_w[idx, i] = w
+        arc_lam[idx, i] = lam
+        arc_ok[idx, i] = np.all(w * s > 0, axis=1) if alpha > 0 else True
+    arc_loss = np.where(np.isnan(arc_lam), np.inf, _losses(H, c, arc_w))
+
+    # -- choose: a vertex passing its exact test, else the best sign-consistent arc ----------
+    rows = np.arange(B)
+    any_vert = vert_ok.any(axis=1)
+    arc_score = np.where(arc_ok, arc_loss, np.inf)
+    any_arc = np.isfinite(arc_score).any(axis=1)
+    # Fallback when rounding rejected every face (the optimum then sits where two faces
+    # meet): the best feasible point among all candidates.
+    if alpha > 0:
+        loose_ok = ~np.isnan(arc_lam) & np.all(arc_w * patterns[None] >= 0, axis=2)
+    else:
+        loose_ok = ~np.isnan(arc_lam)
+    loose = np.where(loose_ok, arc_loss, np.inf)
+    fallback = ~any_vert & ~any_arc
+    fallback_vert = fallback & (vert_loss.min(axis=1) <= loose.min(axis=1))
+    use_vert = any_vert | fallback_vert
+    kv = np.where(any_vert, np.argmin(np.where(vert_ok, vert_loss, np.inf), axis=1),
+                  np.argmin(vert_loss, axis=1))
+    ka = np.where(any_arc, np.argmin(arc_score, axis=1), np.argmin(loose, axis=1))
+    w = np.where(use_vert[:, None], vert_w[kv], arc_w[rows, ka])
+    lam = np.where(use_vert, np.maximum(vert_lam[rows, kv], 0.0), arc_lam[rows, ka])
+    face = np.where(use_vert, _VERTEX if alpha > 0 else _AXIS, _ARC)
+    zeros = use_vert[:, None] & (np.arange(2)[None, :] == other[kv][:, None])
+    return w, lam, face, zeros
+
+
+def _box_engine(H, c, ball: _Ball, level: float):
+    """Exact minimum of f over the square ``max_j v_j |w_j| <= level``, all weights > 0."""
+    B = len(c)
+    v = ball.v
+    half = level / v
+    candidates_w, candidates_lam, candidates_ok, candidates_feasible = [], [], [], []
+    faces, zero_masks = [], []
+    # Edges w_j = s half_j: f restricted to the line is minimized in closed form.
+    for j in (0, 1):
+        k = 1 - j
+        for s in (1.0, -1.0):
+            w = np.empty((B, 2))
+            w[:, j] = s * half[j]
+            w[:, k] = c[:, k] - H[:, k, j] * (w[:, j] - c[:, j]) / H[:, k, k]
+            g = _gradients(H, c, w)
+            lam = -g[:, j] * s / v[j]
+            inside = np.abs(w[:, k]) < half[k]
+            candidates_w.append(w)
+            candidates_lam.append(lam)
+            candidates_ok.append(inside & (lam >= 0))
+            candidates_feasible.append(np.abs(w[:, k]) <= half[k])
+            faces.append(_EDGE)
+            zero_masks.append(np.column_stack([w[:, 0] == 0, w[:, 1] == 0]))
+    # Corners: -grad f = lam (c1 v1 s1, c2 v2 s2) with c >= 0, c1 + c2 = 1.
+    for s in _QUADRANT_SIGNS:
+        w = np.broadcast_to(s * half, (B, 2)).copy()
+        g = _gradients(H, c, w)
+        push = -g * s / v  # c_j lam
+        candidates_w.append(w)
+        candidates_lam.append(push.sum(axis=1))
+        candidates_ok.append(np.all(-g * s >= 0, axis=1))
+        candidates_feasible.append(np.ones(B, dtype=bool))
+        faces.append(_CORNER)
+        zero_masks.append(np.zeros((B, 2), dtype=bool))
+    W = np.stack(candidates_w, axis=1)
+    LAM = np.stack(candidates_lam, axis=1)
+    OK = np.stack(candidates_ok, axis=1)
+    FEAS = np.stack(candidates_feasible, axis=1)
+    ZEROS = np.stack(zero_masks, axis=1)
+    loss = _losses(H, c, W)
+    score = np.where(OK, loss, np.inf)
+    pick = np.argmin(score, axis=1)
+    fallback = np.argmin(np.where(FEAS, loss, np.inf), axis=1)
+    pick = np.where(np.isfinite(score[np.arange(B), pick]), pick, fallback)
+    rows = np.arange(B)
+    return (W[rows, pick], np.maximum(LAM[rows, pick], 0.0), np.asarray(faces)[pick],
+            ZEROS[rows, pick])
+
+
+def _quarter(phi, ball: _Ball, level: float):
+    """First-quadrant boundary points ``(x, y) >= 0`` of the power ball at parameters ``phi``.
+
+    ``p < 2``: ``x = a1 cos^{2/p}``, ``y = a2 sin^{2/p}`` (exactly on the boundary, and dense
+    near the cusps of ``p < 1``); ``p > 2``: polar angle. Ends are exact axis points.
+    """
+    C = np.where(phi >= _HALF_PI, 0.0, np.cos(phi))
+    S = np.where(phi <= 0, 0.0, np.sin(phi))
+    p, v = ball.p, ball.v
+    if p < 2:
+        a = (level / v) ** (1.0 / p)
+        return np.stack([a[0] * C ** (2.0 / p), a[1] * S ** (2.0 / p)], axis=-1)
+    rho = (level / (v[0] * C**p + v[1] * S**p)) ** (1.0 / p)
+    return np.stack([rho * C, rho * S], axis=-1)
+
+
+def _tangents(W, signs, ball: _Ball, orientation):
+    """Positive multiples of the direction of increasing quarter parameter at boundary points.
+
+    ``W`` (..., 2) are points of one quadrant with signs ``signs``. The counter-clockwise
+    tangent is ``rot90(n)`` with ``n = ∇P``; ``n_j ∝ v_j s_j |w_j|^{p-1}``. For ``p < 1`` it is
+    multiplied by ``|w1|^{1-p} |w2|^{1-p}`` so that it stays finite at the cusps, where the
+    quadrant's signs give the one-sided limit.
+    """
+    p, v = ball.p, ball.v
+    A = np.abs(W)
+    m = np.max(A, axis=-1, keepdims=True)  # scale out to avoid overflow of |w|^(p-1)
+    A = A / m
+    if p > 1:
+        n1 = v[0] * signs[..., 0] * A[..., 0] ** (p - 1.0)
+        n2 = v[1] * signs[..., 1] * A[..., 1] ** (p - 1.0)
+        t = np.stack([-n2, n1], axis=-1)
+    else:
+        t = np.stack([-v[1] * signs[..., 1] * A[..., 0] ** (1.0 - p),
+                      v[0] * signs[..., 0] * A[..., 1] ** (1.0 - p)], axis=-1)
+    return t * orientation[..., None]
+
+
+def _scan_points(H) -> int:
+    curv = np.linalg.eigvalsh(H)
+    cond = float(np.max(curv[:, 1] / curv[:, 0]))
+    factor = int(np.clip(math.ceil(math.sqrt(cond) / 32.0), 1, _SCAN_MAX_POINTS // _SCAN_POINTS))
+    return _SCAN_POINTS * factor
+
+
+def _power_candidates(H, c, ball: _Ball, level: float, n_grid: int):
+    """Local minima of f along the boundary of the power ball (flat candidate arrays)."""
+    B = len(c)
+    v, p = ball.v, ball.p
+    phi = np.linspace(0.0, _HALF_PI, n_grid + 1)
+    base = _quarter(phi, ball, level)  # (n+1, 2)
+    W = _QUADRANT_SIGNS[:, None, :] * base[None]  # (4, n+1, 2), the same for every problem
+    signs = np.broadcast_to(_QUADRANT_SIGNS[:, None, :], W.shape)
+    T = _tangents(W, signs, ball, np.broadcast_to(_QUADRANT_ORIENTATION[:, None], W.shape[:2]))
+    # Derivative sign D = (2 H (w - c)) . t for every problem and point, as two matrix products.
+    M = (W[..., :, None] * T[..., None, :]).reshape(-1, 4)  # w_k t_j
+    cH = np.einsum("bk,bkj->bj", c, H)
+    problems, quadrants, cells = [], [], []
+    chunk = max(1, 4_000_000 // M.shape[0])
+    for start in range(0, B, chunk):
+        stop = min(B, start + chunk)
+        D = H[start:stop].reshape(-1, 4) @ M.T - cH[start:stop] @ T.reshape(-1, 2).T
+        D = D.reshape(stop - start, 4, n_grid + 1)
+        bi, qi, ii = np.nonzero((D[:, :, :-1] <= 0) & (D[:, :, 1:] > 0))
+        problems.append(bi + start)
+        quadrants.append(qi)
+        cells.append(ii)
+    prob = np.concatenate(problems)
+    quad = np.concatenate(quadrants)
+    cell = np.concatenate(cells)
+
+    def derivative(ph):
+        w = _QUADRANT_SIGNS[quad] * _quarter(ph, ball, level)
+        t = _tangents(w, _QUADRANT_SIGNS[quad], ball, _QUADRANT_ORIENTATION[quad])
+        g = 2.0 * np.einsum("kij,kj->ki", H[prob], w - c[prob])
+        return np.sum(g * t, axis=1), w
+
+    lo, hi = phi[cell], phi[cell + 1]
+    d_lo, _ = derivative(lo)
+    for _ in range(200):  # bisection on the sign of the derivative, to adjacent floats
+        mid = 0.5 * (lo + hi)
+        moving = (mid > lo) & (mid < hi) & (d_lo != 0)
+        if not moving.any():
+            break
+        d_mid, _ = derivative(mid)
+        left = moving & (d_mid <= 0)
+        lo = np.where(left, mid, lo)
+        d_lo = np.where(left, d_mid, d_lo)
+        hi = np.where(moving & ~left, mid, hi)
+    _, w_lo = derivative(lo)
+    _, w_hi = derivative(hi)
+    take_lo = (d_lo == 0) | (_losses(H[prob], c[prob], w_lo[:, None])[:, 0]
+                             <= _losses(H[prob], c[prob], w_hi[:, None])[:, 0])
+    root = np.where(take_lo, lo, hi)
+    w = np.where(take_lo[:, None], w_lo, w_hi)
+    zeros = np.column_stack([root >= _HALF_PI, root <= 0.0])
+    w = np.where(zeros, 0.0, w)
+    g = 2.0 * np.einsum("kij,kj->ki", H[prob], w - c[prob])
+    # Multiplier from -g = lam n with n = grad P, using the coordinates where P is smooth.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.where(zeros, 0.0, v * p * np.abs(w) ** (p - 1.0) * np.sign(w))
+    lam = -np.sum(g * n, axis=1) / np.sum(n * n, axis=1)
+    face = np.where(zeros.any(axis=1), _AXIS if p > 1 else _CUSP, _ARC)
+
+    if p < 1:  # the cusps on the axes: local minima when the gradient points out along the axis
+        a = ball.axis_radius(level)
+        cusp_w = np.array([[a[0], 0.0], [-a[0], 0.0], [0.0, a[1]], [0.0, -a[1]]])
+        cusp_j = np.array([0, 0, 1, 1])
+        cusp_s = np.array([1.0, -1.0, 1.0, -1.0])
+        gc = _gradients(H, c, np.broadcast_to(cusp_w, (B, 4, 2)))
+        cusp_lam = -gc[:, np.arange(4), cusp_j] * cusp_s / ball.axis_slope(cusp_j, a[cusp_j])
+        prob = np.concatenate([prob, np.repeat(np.arange(B), 4)])
+        w = np.concatenate([w, np.tile(cusp_w, (B, 1))])
+        lam = np.concatenate([lam, cusp_lam.ravel()])
+        face = np.concatenate([face, np.full(4 * B, _CUSP)])
+        cusp_zeros = np.tile(np.array([[False, True], [False, True], [True, False],
+                                       [True, False]]), (B, 1))
+        zeros = np.concatenate([zeros, cusp_zeros])
+    genuine = lam > 0
+    return prob[genuine], w[genuine], lam[genuine], face[genuine], zeros[genuine]
+
+
+def _dedupe(prob, w, lam, face, zeros, scale):
+    """Drop repeated candidates (the same point reached from two quadrants or as a cusp)."""
+    keep = np.ones(prob.size, dtype=bool)
+    order = np.lexsort((-zeros.sum(axis=1), prob))  # structural zeros first within a problem
+    for i_pos, i in enumerate(order):
+        if not keep[i]:
+            continue
+        for j in order[i_pos + 1:]:
+            if prob[j] != prob[i]:
+                break
+            if keep[j] and np.max(np.abs(w[j] - w[i])) <= 1e-9 * scale:
+                keep[j] = False
+    return prob[keep], w[keep], lam[keep], face[keep], zeros[keep]
+
+
+def _power_engine(H, c, ball: _Ball, level: float, inactive, *, want_minima: bool):
+    B = len(c)
+    w_out = np.zeros((B, 2))
+    lam_out = np.zeros(B)
+    face_out = np.full(B, _ARC)
+    zeros_out = np.zeros((B, 2), dtype=bool)
+    scan = np.flatnonzero(~inactive | (want_minima and ball.p < 1))
+    n_grid = _scan_points(H[scan]) if scan.size else _SCAN_POINTS
+    found = np.zeros(B, dtype=bool)
+    minima = []
+    todo = scan
+    while todo.size:
+        cand = _power_candidates(H[todo], c[todo], ball, level, n_grid)
+        prob = todo[cand[0]]
+        minima.append((prob, *cand[1:]))
+        has = np.zeros(B, dtype=bool)
+        has[prob] = True
+        found |= has
+        # A convex ball always has its (unique) KKT point; a scan that missed it is repeated
+        # finer. For p < 1 the four cusps and the scan are all there is.
+        missing = todo[~has[todo] & ~inactive[todo]] if ball.convex else np.array([], int)
+        if not missing.size or n_grid >= _SCAN_MAX_POINTS:
+            break
+        todo, n_grid = missing, min(16 * n_grid, _SCAN_MAX_POINTS)
+    if minima:
+        prob, w, lam, face, zeros = (np.concatenate(parts) for parts in zip(*minima, strict=True))
+    else:
+        prob, w, lam, face, zeros = (np.zeros(0, int), np.zeros((0, 2)), np.zeros(0),
+                                     np.zeros(0, int), np.zeros((0, 2), bool))
+    loss = _losses(H[prob], c[prob], w[:, None])[:, 0] if prob.size else np.zeros(0)
+    # Global choice per active problem: the lowest candidate.
+    order = np.lexsort((loss, prob))
+    first = order[np.r_[True, prob[order][1:] != prob[order][:-1]]] if prob.size else order
+    for i in first:
+        b = prob[i]
+        if inactive[b]:
+            continue
+        w_out[b], lam_out[b], face_out[b], zeros_out[b] = w[i], lam[i], face[i], zeros[i]
+    lost = ~inactive & ~found
+    if lost.any():  # no candidate at all: cannot happen for a convex ball after refinement
+        face_out[lost] = -1
+    if want_minima and prob.size:
+        prob, w, lam, face, zeros = _dedupe(prob, w, lam, face, zeros,
+                                            float(np.max(ball.axis_radius(level))))
+    return w_out, lam_out, face_out, zeros_out, (prob, w, lam, face, zeros)
+
+
+def _strip_engine(H, c, ball: _Ball, level: float):
+    """One weight is zero: the ball is the strip ``|w_j| <= r_j`` and the other weight is free.
+
+    Minimizing over the free coordinate ``k`` leaves ``S (w_j - c_j)^2`` (``S`` the Schur
+    complement), so ``w_j`` is ``c_j`` clipped to the strip and ``w_k`` follows.
+    """
+    j = int(np.flatnonzero(ball.v > 0)[0])
+    k = 1 - j
+    r = ball.axis_radius(level)[j]
+    s = np.sign(c[:, j])
+    w = np.empty_like(c)
+    w[:, j] = s * r
+    w[:, k] = c[:, k] - H[:, k, j] * (w[:, j] - c[:, j]) / H[:, k, k]
+    g = _gradients(H, c, w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = np.abs(g[:, j]) / ball.axis_slope(j, r)
+    lam = np.where(np.isnan(lam), 0.0, lam)
+    zeros = np.zeros_like(c, dtype=bool)
+    zeros[:, j] = r == 0
+    return w, lam, np.full(len(c), _EDGE), zeros
+
+
+def _origin_multiplier(H, c, ball: _Ball):
+    """Smallest λ with ``-∇f(0) ∈ λ ∂P(0)`` (R = 0, all weights > 0)."""
+    g = np.abs(_gradients(H, c, np.zeros_like(c)))
+    v = ball.v
+    if ball.kind == "box":
+        return np.sum(g / v, axis=1)
+    if ball.kind == "face" and ball.alpha > 0:
+        return np.max(g / (ball.alpha * v), axis=1)
+    if ball.kind == "power" and ball.p < 1:
+        return np.zeros(len(c))
+    return np.where(np.all(g == 0, axis=1), 0.0, np.inf)
+
+
+def _constrained_batch(H, c, ball: _Ball, R: float, *, want_minima: bool = False) -> _Batch:
+    level = ball.penalty.level(R)
+    B = len(c)
+    v = ball.v
+    values = ball.value(c)
+    # Inactive when w* is in the ball; R >= radius(w*) counts too, so that R = radius(w*),
+    # whose level is P(w*) up to rounding, is never a tangent.
+    radius = ball.penalty.radius_of_level
+    inactive = (values <= level) | np.array([radius(value) <= R for value in values], dtype=bool)
+    w = c.copy()
+    lam = np.zeros(B)
+    face = np.full(B, _INTERIOR)
+    zeros = c == 0
+    empty = (np.zeros(0, int), np.zeros((0, 2)), np.zeros(0), np.zeros(0, int),
+             np.zeros((0, 2), bool))
+    minima = empty
+    act = np.flatnonzero(~inactive)
+    if act.size and np.all(v == 0):
+        pass  # P = 0 everywhere: never active
+    elif act.size and np.any(v == 0):
+        w[act], lam[act], face[act], zeros[act] = _strip_engine(H[act], c[act], ball, level)
+    elif level == 0 and act.size:
+        w[act] = 0.0
+        lam[act] = _origin_multiplier(H[act], c[act], ball)
+        face[act] = _ORIGIN
+        zeros[act] = True
+    elif ball.kind == "face" and act.size:
+        w[act], lam[act], face[act], zeros[act] = _face_engine(H[act], c[act], ball, level)
+    elif ball.kind == "box" and act.size:
+        w[act], lam[act], face[act], zeros[act] = _box_engine(H[act], c[act], ball, level)
+    elif ball.kind == "power" and (act.size or (want_minima and ball.p < 1)):
+        sub = np.flatnonzero(~inactive) if not (want_minima and ball.p < 1) else np.arange(B)
+        if level > 0:
+            ws, ls, fs, zs, minima = _power_engine(H[sub], c[sub], ball, level, inactive[sub],
+                                                   want_minima=want_minima)
+            minima = (sub[minima[0]], *minima[1:])
+            mask = ~inactive[sub]
+            w[sub[mask]], lam[sub[mask]] = ws[mask], ls[mask]
+            face[sub[mask]], zeros[sub[mask]] = fs[mask], zs[mask]
+    return _Batch(w, lam, face, zeros, *minima)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public solvers
+# ---------------------------------------------------------------------------------------------
+def _kkt_residual(loss: QuadraticLoss, penalty: Penalty, w, lam) -> float:
+    g = loss.gradient(w)
+    if not np.isfinite(lam):
+        return math.nan
+    distance = np.max(penalty.subdiff_distance(w, -g, lam))
+    scale = 2.0 * np.linalg.norm(loss.hessian, 2) * (np.linalg.norm(w)
+                                                      + np.linalg.norm(loss.center))
+    return float(distance / scale) if scale > 0 else float(distance)
+
+
+def _zero_tuple(mask) -> tuple[int, ...]:
+    return tuple(int(j) for j in np.flatnonzero(mask))
+
+
+def _solution(loss, penalty, w, lam, R, active, face, zeros, minima, *, trivial=False):
+    w = np.array(w, dtype=float)
+    w.setflags(write=False)
+    residual = 0.0 if trivial else _kkt_residual(loss, penalty, w, lam)
+    zero_coordinates = _zero_tuple(zeros)
+    return GeometrySolution(
+        w=w, lam=float(lam), R=float(R), active=bool(active), sparse=bool(zero_coordinates),
+        zero_coordinates=zero_coordinates, level=loss.value(w), local_minima=minima,
+        kkt_residual=residual, penalty=penalty, loss=loss, face=_FACES[face],
+    )
+
+
+def _minimum(loss, penalty, w, lam, face, zeros, is_global, *, trivial=False):
+    w = np.array(w, dtype=float)
+    w.setflags(write=False)
+    return LocalMinimum(w=w, loss=loss.value(w), lam=float(lam), is_global=bool(is_global),
+                        face=_FACES[face], zero_coordinates=_zero_tuple(zeros),
+                        kkt_residual=0.0 if trivial else _kkt_residual(loss, penalty, w, lam))
+
+
+def constrained_minimum(loss: QuadraticLoss, penalty: Penalty, R: float) -> GeometrySolution:
+    r"""Minimize ``f(w)`` over the ball ``P(w) <= penalty.level(R)``, exactly.
+
+    Parameters
+    ----------
+    loss : QuadraticLoss
+        ``f(w) = (w - w*)^T H (w - w*) + c0``.
+    penalty : L2, L1, ElasticNet or Lp
+        With its weights (one zero weight makes the ball a strip: that weight is free).
+    R : float
+        Radius, ``>= 0``: where the ball meets a unit-weight axis.
+
+    Returns
+    -------
+    GeometrySolution
+        The global minimizer, the KKT multiplier ``λ`` (the same point minimizes
+        ``f + λ P`` for convex balls), the structural sparsity, every local minimum for
+        ``p < 1`` and the KKT certificate. When ``R >= penalty.radius(w*)`` the constraint is
+        inactive: ``w = w*``, ``λ = 0``, ``active = False``.
+
+    See Also
+    --------
+    penalized_minimum : the same picture from ``λ``.
+
+    Examples
+    --------
+    >>> from reglab.penalties import L1
+    >>> loss = QuadraticLoss([2.0, 0.5], [[1.0, 0.0], [0.0, 1.0]])
+    >>> sol = constrained_minimum(loss, L1(), 1.0)
+    >>> sol.w.tolist(), sol.sparse, sol.lam
+    ([1.0, 0.0], True, 2.0)
+    """
+    _check_loss(loss)
+    ball = _make_ball(penalty)
+    R = check_nonnegative("R", R)
+    want = ball.kind == "power" and ball.p < 1
+    batch = _constrained_batch(loss.hessian[None], loss.center[None], ball, R,
+                               want_minima=want)
+    w, lam, face, zeros = batch.w[0], batch.lam[0], int(batch.face[0]), batch.zeros[0]
+    if face < 0:  # pragma: no cover - a convex ball whose scan found no KKT point
+        raise RuntimeError("geometry: no tangent point found; please report this loss")
+    active = face != _INTERIOR
+    trivial = face == _ORIGIN
+    if want:
+        minima = [_minimum(loss, penalty, *args, False)
+                  for args in zip(batch.minima_w, batch.minima_lam, batch.minima_face,
+                                  batch.minima_zeros, strict=True)]
+        if not active:
+            minima.append(_minimum(loss, penalty, w, 0.0, _INTERIOR, zeros, False))
+        minima.sort(key=lambda m: m.loss)
+        # The global one is the engine's choice (exactly the same point as one in the list).
+        for i, m in enumerate(minima):
+            if np.array_equal(m.w, w):
+                minima.insert(0, LocalMinimum(m.w, m.loss, m.lam, True, m.face,
+                                              m.zero_coordinates, m.kkt_residual))
+                del minima[i + 1]
+                break
+        else:  # pragma: no cover - defensive
+            minima.insert(0, _minimum(loss, penalty, w, lam, face, zeros, True))
+    else:
+        minima = [_minimum(loss, penalty, w, lam, face, zeros, True, trivial=trivial)]
+    return _solution(loss, penalty, w, lam, R, active, face, zeros, minima, trivial=trivial)
+
+
+# -- penalized ----------------------------------------------------------------------------------
+def _penalized_face(loss: QuadraticLoss, ball: _Ball, lam: float):
+    """Exact minimizer of ``f + lam sum v (alpha |w| + beta w^2)`` (all weights > 0).
+
+    Enumerates the sign/zero patterns, smallest support first; the first one that satisfies
+    the KKT conditions exactly is the solution (the objective is strictly convex).
+    """
+    H, c = loss.hessian, loss.center
+    v, alpha, beta = ball.v, ball.alpha, ball.beta
+    Hc = H @ c
+
+    def grad(w):
+        return 2.0 * H @ (w - c)
+
+    g0 = grad(np.zeros(2))
+    if np.all(np.abs(g0) <= lam * alpha * v):
+        return np.zeros(2), _ORIGIN, np.array([True, True])
+    best = None
+    for j in (0, 1):
+        k = 1 - j
+        for s in (1.0, -1.0):
+            w = np.zeros(2)
+            w[j] = (2.0 * Hc[j] - lam * alpha * v[j] * s) / (2.0 * H[j, j]
+                                                             + 2.0 * lam * beta * v[j])
+            if alpha > 0 and not s * w[j] > 0:
+                continue
+            if alpha == 0 and w[j] == 0:
+                continue
+            if abs(grad(w)[k]) <= lam * alpha * v[k]:
+                objective = loss.value(w) + lam * ball.value(w)
+                if best is None or objective < best[0]:
+                    zero = np.array([k == 0, k == 1])
+                    best = (objective, w, _VERTEX if alpha > 0 else _AXIS, zero)
+    if best is not None:
+        return best[1], best[2], best[3]
+    root_v = np.sqrt(v)
+    curv, Q = np.linalg.eigh(H / np.outer(root_v, root_v))
+    d = Q.T @ (root_v * c)
+    patterns = _QUADRANT_SIGNS if alpha > 0 else _QUADRANT_SIGNS[:1]
+    candidates = []
+    for s in patterns:
+        b = Q.T @ (root_v * s)
+        z = (curv * d - 0.5 * alpha * lam * b) / (curv + beta * lam)
+        w = Q @ z / root_v
+        consistent = np.all(w * s > 0) if alpha > 0 else True
+        loose = np.all(w * s >= 0) if alpha > 0 else True
+        candidates.append((not consistent, not loose, loss.value(w) + lam * ball.value(w), w))
+    consistent = [cand for cand in candidates if cand[1] is False]
+    _, _, _, w = min(consistent or candidates, key=lambda cand: (cand[0], cand[2]))
+    return w, _ARC, np.zeros(2, dtype=bool)
+
+
+def _penalized_box(loss: QuadraticLoss, ball: _Ball, lam: float):
+    """Exact minimizer of ``f + lam max_j v_j |w_j|`` (all weights > 0), by enumeration."""
+    H, c, v = loss.hessian, loss.center, ball.v
+    g0 = 2.0 * H @ (-c)
+    if np.sum(np.abs(g0) / v) <= lam:
+        return np.zeros(2), _ORIGIN, np.array([True, True])
+    Hc = H @ c
+    # Corners v1 |w1| = v2 |w2| = t > 0: w = t d, d = (s1 / v1, s2 / v2); minimize over t.
+    for s in _QUADRANT_SIGNS:
+        d = s / v
+        t = (2.0 * d @ Hc - lam) / (2.0 * d @ H @ d)
+        if not t > 0:
+            continue
+        w = t * d
+        g = 2.0 * H @ (w - c)
+        if np.all(-g * s >= 0):
+            return w, _CORNER, np.zeros(2, dtype=bool)
+    # One coordinate dominates: 2 H (w - c) + lam v_j s e_j = 0.
+    Hinv = np.linalg.inv(H)
+    best = None
+    for j in (0, 1):
+        for s in (1.0, -1.0):
+            w = c - 0.5 * lam * v[j] * s * Hinv[:, j]
+            if s * w[j] > 0 and v[j] * abs(w[j]) > v[1 - j] * abs(w[1 - j]):
+                objective = loss.value(w) + lam * ball.value(w)
+                if best is None or objective < best[0]:
+                    best = (objective, w)
+    if best is None:  # pragma: no cover - rounding at a face boundary; pick the best corner
+        raise RuntimeError("geometry: no KKT pattern for the L-inf penalized problem")
+    return best[1], _EDGE, best[1] == 0
+
+
+def _bisect_increasing(func, lo, hi):
+    """Bisect ``func`` (increasing, ``func(lo) <= 0 < func(hi)``) to adjacent floats, batched."""
+    lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    for _ in range(2100):
+        mid = 0.5 * (lo + hi)
+        moving = (mid > lo) & (mid < hi)
+        if not moving.any():
+            break
+        up = func(mid) > 0
+        hi = np.where(moving & up, mid, hi)
+        lo = np.where(moving & ~up, mid, lo)
+    return lo, hi
+
+
+def _larger_root(a, tau: float, p: float):
+    """Nonzero local minimizer ``u > 0`` of ``1/2 (u - a)^2 + tau u^p`` (``0 < p < 1``).
+
+    It is the larger root of ``u + tau p u^{p-1} = a``; the left side is convex on ``u > 0``
+    with its minimum at ``u_min = (tau p (1 - p))^{1/(2-p)}``, so the root exists iff the
+    minimum is ``<= a`` and lies in ``[u_min, a]``, where the left side increases. ``nan`` where
+    there is none.
+    """
+    a = np.asarray(a, dtype=float)
+    if tau == 0:
+        return np.where(a > 0, a, np.nan)
+    u_min = (tau * p * (1.0 - p)) ** (1.0 / (2.0 - p))
+    exists = u_min + tau * p * u_min ** (p - 1.0) <= a
+    top = np.where(exists, a, u_min)
+    lo, hi = _bisect_increasing(lambda u: u + tau * p * u ** (p - 1.0) - top,
+                                np.full(a.shape, u_min), top)
+    return np.where(exists, hi, np.nan)
+
+
+def _penalized_nonconvex(loss: QuadraticLoss, ball: _Ball, lam: float):
+    """Every local minimum of ``f + lam sum v_j |w_j|^p`` for ``p < 1``, and the global one.
+
+    The local minima are, exhaustively: the origin (both weights penalized: ``|t|^p`` beats any
+    slope); the nonzero local minimum of the exact 1-D problem on each axis (a cusp in the
+    other direction keeps it a 2-D minimum); and, inside the quadrants, the minima along the
+    branch ``w_i = rho(w_o)`` of inner nonzero local minima, where the profile
+    ``psi(w_o) = F(w_o, rho(w_o))`` has derivative ``∂_o F`` (envelope theorem). All of them
+    satisfy ``|w_o| <= y*`` with ``2 S (y* - |c_o|) = K + lam v_o p y*^{p-1}`` (``S`` the Schur
+    complement, ``K`` a bound on the coupling through the inner shrinkage), so the branch is
+    scanned on ``0 < |w_o| <= y*`` and every sign change of ``psi'`` refined by bisection.
+    """
+    H, c, v, p = loss.hessian, loss.center, ball.v, ball.p
+    o, i = (1, 0) if v[0] == 0 else (0, 1)  # the unpenalized coordinate (if any) is inner
+    tau_i = lam * v[i] / (2.0 * H[i, i])
+
+    def inner_center(wo):
+        return c[i] - H[i, o] * (np.asarray(wo, dtype=float) - c[o]) / H[i, i]
+
+    def make(wo, wi):
+        w = np.empty((np.size(wo), 2))
+        w[:, o], w[:, i] = wo, wi
+        return w
+
+    points = []
+    # w_o = 0 (a cusp in o): the inner 1-D local minima.
+    m0 = inner_center(0.0)
+    if v[i] > 0:
+        points.append(make(0.0, 0.0))
+        points.append(make(0.0, np.sign(m0) * _larger_root(abs(m0), tau_i, p)))
+    else:
+        points.append(make(0.0, m0))
+    # w_i = 0, w_o != 0 (a cusp in i): the outer 1-D nonzero local minimum.
+    if v[i] > 0:
+        m_o = c[o] - H[o, i] * (0.0 - c[i]) / H[o, o]
+        tau_o = lam * v[o] / (2.0 * H[o, o])
+        points.append(make(np.sign(m_o) * _larger_root(abs(m_o), tau_o, p), 0.0))
+
+    # Inside the quadrants: the branch of inner nonzero local minima.
+    schur = H[o, o] - H[o, i] ** 2 / H[i, i]
+    if tau_i > 0:
+        u_min = (tau_i * p * (1.0 - p)) ** (1.0 / (2.0 - p))
+        shrink_max = tau_i * p * u_min ** (p - 1.0)
+    else:
+        shrink_max = 0.0
+    coupling = 2.0 * abs(H[o, i]) * shrink_max
+    pull = lam * v[o] * p
+    top = abs(c[o]) + (coupling + pull) / (2.0 * schur) + 1.0
+    _, y_max = _bisect_increasing(
+        lambda y: 2.0 * schur * (y - abs(c[o])) - coupling - pull * y ** (p - 1.0), 0.0, top)
+    y_max = float(y_max) * (1.0 + 1e-9)
+
+    def branch(wo):
+        m = inner_center(wo)
+        return np.sign(m) * _larger_root(np.abs(m), tau_i, p), m
+
+    def slope(wo):
+        wi, m = branch(wo)
+        w = make(wo, wi)
+        g = 2.0 * (w - c) @ H
+        return g[:, o] + lam * v[o] * p * np.abs(wo) ** (p - 1.0) * np.sign(wo), m
+
+    magnitudes = np.union1d(np.linspace(0.0, y_max, _PROFILE_POINTS)[1:],
+                            np.geomspace(1e-12 * y_max, y_max, _PROFILE_POINTS // 4))
+    for side in (1.0, -1.0):
+        grid = side * magnitudes if side > 0 else -magnitudes[::-1]
+        d, m = slope(grid)
+        ok = np.isfinite(d[:-1]) & np.isfinite(d[1:]) & (np.sign(m[:-1]) == np.sign(m[1:]))
+        cells = np.flatnonzero(ok & (d[:-1] <= 0) & (d[1:] > 0))
+        if not cells.size:
+            continue
+        lo, hi = _bisect_increasing(lambda x: np.nan_to_num(slope(x)[0], nan=-np.inf),
+                                    grid[cells], grid[cells + 1])
+        for root in (lo, hi):
+            wi, _ = branch(root)
+            points.append(make(root, wi))
+    W = np.concatenate(points)
+    W = W[np.all(np.isfinite(W), axis=1)]
+    values = loss.value(W) + lam * ball.value(W)
+    # lo and hi of a bisection are the same minimum: keep the lower, then drop repeats.
+    order = np.argsort(values, kind="stable")
+    kept: list[int] = []
+    scale = max(float(np.max(np.abs(W))), 1e-300)
+    for k in order:
+        if all(np.max(np.abs(W[k] - W[j])) > 1e-9 * scale for j in kept):
+            kept.append(int(k))
+    local = [(float(values[k]), W[k]) for k in kept]
+    return W[kept[0]], local
+
+
+def _penalized_convex_power(loss: QuadraticLoss, ball: _Ball, lam: float):
+    """Minimizer of ``f + lam sum v_j |w_j|^p`` for ``p > 1`` through its exact 1-D profile.
+
+    With the outer coordinate ``o`` fixed, the inner one minimizes
+    ``H_ii (w_i - m)^2 + lam v_i |w_i|^p``, ``m = c_i - H_io (w_o - c_o) / H_ii``: the penalty's
+    exact 1-D proximal map at ``m`` with step ``lam v_i / (2 H_ii)``. The profile is convex
+    with derivative ``∂_o f + lam v_o p |w_o|^{p-1} sign(w_o)`` (envelope theorem), bisected to
+    adjacent floats on a bracket that holds the minimizer: ``(w - c)^T H (w - c) <= lam P(c)``.
+    """
+    H, c, v, p = loss.hessian, loss.center, ball.v, ball.p
+    o, i = (1, 0) if v[0] == 0 else (0, 1)
+    one_d = ball.penalty.with_weights(None)
+    step = lam * v[i] / (2.0 * H[i, i])
+
+    def point(wo):
+        m = c[i] - H[i, o] * (wo - c[o]) / H[i, i]
+        w = np.empty((np.size(wo), 2))
+        w[:, o] = wo
+        w[:, i] = one_d.prox(np.atleast_1d(m), step) if step > 0 else m
+        return w
+
+    def slope(wo):
+        w = point(wo)
+        g = 2.0 * (w - c) @ H
+        return g[:, o] + lam * v[o] * p * np.abs(wo) ** (p - 1.0) * np.sign(wo)
+
+    radius = math.sqrt(lam * ball.value(c) * np.linalg.inv(H)[o, o])
+    # Multisection: 64 points per step narrow the bracket 65-fold (one vectorized prox call).
+    lo, hi = c[o] - radius, c[o] + radius
+    for _ in range(200):
+        grid = np.linspace(lo, hi, 66)[1:-1]
+        inner = grid[(grid > lo) & (grid < hi)]
+        if not inner.size:
+            break
+        up = slope(inner) > 0
+        k = int(np.argmax(up)) if up.any() else inner.size
+        lo = inner[k - 1] if k > 0 else lo
+        hi = inner[k] if k < inner.size else hi
+    lo, hi = _bisect_increasing(slope, np.array([lo]), np.array([hi]))
+    candidates = point(np.concatenate([lo, hi]))
+    values = loss.value(candidates) + lam * ball.value(candidates)
+    return candidates[int(np.argmin(values))], None
+
+
+def penalized_minimum(loss: QuadraticLoss, penalty: Penalty, lam: float) -> GeometrySolution:
+    r"""Minimize ``f(w) + lam P(w)`` and report the ball it touches, ``R = penalty.radius(w)``.
+
+    The reverse of :func:`constrained_minimum`: for convex balls the same ``w`` solves the
+    constrained problem with that ``R``, and its multiplier is ``lam``.
+
+    Parameters
+    ----------
+    loss : QuadraticLoss
+    penalty : L2, L1, ElasticNet or Lp
+    lam : float
+        ``λ >= 0``.
+
+    Returns
+    -------
+    GeometrySolution
+        ``local_minima`` holds the minimizer for convex penalties, and every local minimum of
+        ``f + λ P`` for ``Lp`` with ``p < 1`` (the origin, one per axis at most, and those
+        inside the quadrants), the global one first.
+
+    Notes
+    -----
+    L1, elastic net, L2 and L∞ are solved exactly by enumerating the sign/zero patterns (a
+    2x2 or 1x1 linear solve each, checked against the KKT conditions); ``Lp`` with ``p > 1``
+    through the convex 1-D profile ``min_{w_2} f + λ P`` whose inner problem is the penalty's
+    exact proximal map; ``p < 1`` by enumerating its local minima (see the module notes).
+    """
+    _check_loss(loss)
+    ball = _make_ball(penalty)
+    lam = check_nonnegative("lam", lam)
+    c = loss.center
+    v = ball.v
+    local = None
+    if lam == 0 or np.all(v == 0) or ball.value(c) == 0:
+        w, face, zeros = c.copy(), _INTERIOR, c == 0
+    elif np.any(v == 0) and ball.kind != "power":
+        # Profile out the free coordinate: S (w_j - c_j)^2 + lam v_j phi(|w_j|), S the Schur
+        # complement, is minimized by the 1-D proximal map.
+        H = loss.hessian
+        j = int(np.flatnonzero(v > 0)[0])
+        k = 1 - j
+        schur = H[j, j] - H[j, k] ** 2 / H[k, k]
+        w = np.empty(2)
+        w[j] = penalty.with_weights(None).prox(np.array([c[j]]), lam * v[j] / (2.0 * schur))[0]
+        w[k] = c[k] - H[k, j] * (w[j] - c[j]) / H[k, k]
+        zeros = np.array([False, False])
+        zeros[j] = w[j] == 0
+        face = _EDGE
+    elif ball.kind == "face":
+        w, face, zeros = _penalized_face(loss, ball, lam)
+    elif ball.kind == "box":
+        w, face, zeros = _penalized_box(loss, ball, lam)
+    else:
+        solver = _penalized_nonconvex if ball.p < 1 else _penalized_convex_power
+        w, local = solver(loss, ball, lam)
+        zeros = w == 0
+        face = _ORIGIN if zeros.all() else (_CUSP if ball.p < 1 else _AXIS) if zeros.any() else _ARC
+    w = np.asarray(w, dtype=float)
+    R = penalty.radius(w)
+    active = face != _INTERIOR
+
+    def face_of(point):
+        z = point == 0
+        if z.all():
+            return _ORIGIN, z
+        return ((_CUSP if ball.p < 1 else _AXIS) if z.any() else _ARC), z
+
+    if local is None:
+        minima = [_minimum(loss, penalty, w, lam, face, zeros, True)]
+    else:
+        minima = []
+        for _, point in sorted(local, key=lambda item: item[0]):
+            f_code, z = face_of(point)
+            minima.append(_minimum(loss, penalty, point, lam, f_code, z,
+                                   np.array_equal(point, w)))
+        minima.sort(key=lambda m: (not m.is_global, m.loss))
+    return _solution(loss, penalty, w, lam, R, active, face, zeros, minima)
+
+
+# ---------------------------------------------------------------------------------------------
+# Which weight goes first
+# ---------------------------------------------------------------------------------------------
+class PathEvent(NamedTuple):
+    """A breakpoint of the exact 2-D lasso path: a weight reaches zero or leaves it."""
+
+    lam: float
+    R: float
+    coordinate: int
+    action: str  # "leaves" (becomes exactly zero) or "enters" (becomes nonzero again)
+
+
+def _lasso_path_events(H, c, v) -> list[PathEvent]:
+    """Exact breakpoints of ``argmin (w - c)^T H (w - c) + lam sum v_j |w_j|`` as lam grows.
+
+    Between breakpoints the active weights solve ``2 H_AA w_A = 2 (H c)_A - lam v_A s_A``, so
+    ``w`` and the gradient are affine in ``lam``: the next breakpoint is the smallest ``lam``
+    at which an active weight reaches zero or an inactive gradient reaches ``lam v_j``.
+    """
+    active = [j for j in (0, 1) if c[j] != 0]
+    signs = np.sign(c)
+    Hc = H @ c
+    lam = 0.0
+    events: list[PathEvent] = []
+    for _ in range(16):  # a 2-D path has a handful of breakpoints
+        if not active:
+            break
+        idx = np.array(active)
+        inv = np.linalg.inv(H[np.ix_(idx, idx)])
+        base = inv @ Hc[idx]  # w_A(lam) = base - lam slope
+        slope = 0.5 * inv @ (v[idx] * signs[idx])
+
+        def state(t, idx=idx, base=base, slope=slope):
+            w = np.zeros(2)
+            w[idx] = base - t * slope
+            return w
+
+        candidates = []
+        for position, j in enumerate(active):
+            # w_j moves toward zero only if slope_j has the sign of w_j.
+            if slope[position] * signs[j] > 0:
+                candidates.append((base[position] / slope[position], j, "leaves"))
+        for k in {0, 1} - set(active):
+            # g_k(t) = a + b t leaves [-t v_k, t v_k] through +t v_k only if b > v_k, through
+            # -t v_k only if b < -v_k (a weight that just left never re-enters at once).
+            a = 2.0 * (H[k] @ state(0.0) - Hc[k])
+            b = 2.0 * (H[k] @ (state(1.0) - state(0.0)))
+            if b > v[k]:
+                candidates.append((a / (v[k] - b), k, "enters"))
+            if b < -v[k]:
+                candidates.append((-a / (v[k] + b), k, "enters"))
+        candidates = [cand for cand in candidates if cand[0] >= lam]
+        if not candidates:  # pragma: no cover - the path always ends at w = 0
+            break
+        lam, j, action = min(candidates)
+        w = state(lam)
+        if action == "leaves":
+            w[j] = 0.0
+            active.remove(j)
+        else:
+            g = 2.0 * (H @ w - Hc)
+            signs[j] = -np.sign(g[j])
+            active = sorted(active + [j])
+        events.append(PathEvent(float(lam), float(np.sum(v * np.abs(w))), int(j), action))
+    return events
+
+
+@dataclass(frozen=True, eq=False)
+class Importance:
+    r"""Which weight the L1 ball removes, from the exact lasso path of a 2-D loss.
+
+    Attributes
+    ----------
+    removed : int or None
+        The weight that is exactly zero for every ``R < R_removed``: the one the small L1
+        balls remove (``None`` when both reach zero together). It is always the one with the
+        smaller ``slopes_at_origin``: the weight along which the error changes least.
+    kept : int or None
+        The other one, nonzero for every ``R > 0`` below ``R_removed``.
+    R_removed, lam_removed : float
+        Where the last phase of the path starts.
+    first_zero : int or None
+        The first weight to touch zero as ``R`` shrinks from ``radius(w*)``.
+    R_first_zero, lam_first_zero : float
+        Where it does.
+    comes_back : bool
+        Whether ``first_zero`` becomes nonzero again further down the path (then with the
+        opposite sign). With correlated features this happens: the first weight to touch zero
+        is not always the one removed in the end.
+    events : tuple of PathEvent
+        Every breakpoint of the path, in order of increasing ``λ`` (decreasing ``R``).
+    slopes_at_origin : ndarray of shape (2,)
+        ``|∂f/∂w_j(0)| / v_j = 2 |(H w*)_j| / v_j``: the larger one enters first as ``R`` grows
+        from 0 and is the last to leave. With a diagonal ``H`` it is ``2 H_jj |w*_j|``:
+        curvature times distance, not curvature alone.
+    axis_curvatures : ndarray of shape (2,)
+        ``H_11, H_22``: ``f`` grows by ``H_jj t^2`` when only ``w_j`` moves by ``t``.
+    eigen_curvatures, eigen_directions : ndarray
+        Curvatures along the principal axes of the ellipses (ascending) and those axes.
+    condition_number : float
+    flattest_axis : int
+        ``argmin H_jj``.
+    curvature_rule_agrees : bool
+        Whether the naive rule "the flattest axis is removed" gives ``removed``.
+    drop_costs : ndarray of shape (2,)
+        Increase of the minimal error when ``w_j`` alone is forced to zero and the other weight
+        refits: ``w*_j^2 / (H^{-1})_jj``. Shown because it is *not* what the lasso ranks by.
+    """
+
+    removed: int | None
+    kept: int | None
+    R_removed: float
+    lam_removed: float
+    first_zero: int | None
+    R_first_zero: float
+    lam_first_zero: float
+    comes_back: bool
+    events: tuple[PathEvent, ...]
+    slopes_at_origin: np.ndarray
+    axis_curvatures: np.ndarray
+    eigen_curvatures: np.ndarray
+    eigen_directions: np.ndarray
+    condition_number: float
+    flattest_axis: int
+    curvature_rule_agrees: bool
+    drop_costs: np.ndarray
+
+
+def importance(loss: QuadraticLoss, weights=None) -> Importance:
+    r"""Which weight an L1 penalty drives to zero, from the exact 2-D lasso path.
+
+    The path ``w(λ) = argmin f + λ sum v_j |w_j|`` is followed exactly through its
+    breakpoints (:class:`PathEvent`). Near ``λ_max = max_j |∂f/∂w_j(0)| / v_j`` only the
+    weight attaining that maximum is nonzero, so the weight removed by all small balls is the
+    one along which the error changes least at the origin (``slopes_at_origin``). Further up
+    the path anything can happen with correlated features: a weight can reach zero and come
+    back with the opposite sign, so ``first_zero`` is reported separately.
+
+    Parameters
+    ----------
+    loss : QuadraticLoss
+    weights : array_like of shape (2,), optional
+        L1 penalty factors ``v`` (default ones), all positive.
+    """
+    _check_loss(loss)
+    v = L1(weights).weights_for(2)
+    if np.any(v <= 0):
+        raise ReglabInputError("weights", "must be > 0 to rank the weights", v.tolist())
+    H, c = loss.hessian, loss.center
+    slopes = 2.0 * np.abs(H @ c) / v
+    events = tuple(_lasso_path_events(H, c, v))
+    R_max = float(np.sum(v * np.abs(c)))
+    if np.any(c == 0):  # a weight is zero from the start
+        first_zero = int(np.flatnonzero(c == 0)[0]) if not np.all(c == 0) else None
+        lam_first, R_first = 0.0, R_max
+    else:
+        leave = next(e for e in events if e.action == "leaves")
+        first_zero, lam_first, R_first = leave.coordinate, leave.lam, leave.R
+    # The last phase: after the last event that leaves exactly one weight active.
+    removed = kept = None
+    lam_removed, R_removed = 0.0, R_max
+    if slopes[0] != slopes[1] and events:
+        kept = events[-1].coordinate  # the last one to leave, at lam_max
+        removed = 1 - kept
+        before_last = [e for e in events[:-1]]
+        if before_last:
+            lam_removed, R_removed = before_last[-1].lam, before_last[-1].R
+    comes_back = first_zero is not None and any(
+        e.action == "enters" and e.coordinate == first_zero for e in events)
+    curvatures, directions = loss.eigen
+    axis_curv = np.diag(H).copy()
+    flattest = int(np.argmin(axis_curv))
+    return Importance(
+        removed=removed, kept=kept, R_removed=R_removed, lam_removed=lam_removed,
+        first_zero=first_zero, R_first_zero=R_first, lam_first_zero=lam_first,
+        comes_back=comes_back, events=events, slopes_at_origin=slopes,
+        axis_curvatures=axis_curv, eigen_curvatures=np.array(curvatures),
+        eigen_directions=np.array(directions), condition_number=loss.condition_number,
+        flattest_axis=flattest, curvature_rule_agrees=removed == flattest,
+        drop_costs=c**2 / np.diag(np.linalg.inv(H)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# How often is the solution sparse?
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class SparsityResult:
+    """Fraction of random problems whose constrained solution has an exact zero.
+
+    Attributes
+    ----------
+    label : str
+    penalty : Penalty
+    n_trials, n_sparse : int
+    fraction : float
+    ci_low, ci_high : float
+        95% Wilson score interval for the fraction.
+    sparse : ndarray of bool, shape (n_trials,)
+        Per trial (same order as :func:`sparsity_sample`).
+    """
+
+    label: str
+    penalty: Penalty
+    n_trials: int
+    n_sparse: int
+    fraction: float
+    ci_low: float
+    ci_high: float
+    sparse: np.ndarray
+
+
+def _wilson(successes: int, n: int, z: float = _WILSON_Z) -> tuple[float, float]:
+    p_hat = successes / n
+    denom = 1.0 + z * z / n
+    center = (p_hat + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p_hat * (1 - p_hat) / n + z * z / (4 * n * n)) / denom
+    low = 0.0 if successes == 0 else max(0.0, center - half)
+    high = 1.0 if successes == n else min(1.0, center + half)
+    return low, high
+
+
+def sparsity_sample(n_trials: int, *, family: str = "symmetric", seed: int = 0, R: float = 1.0):
+    r"""Draw the seeded random losses of :func:`sparsity_experiment`.
+
+    Centers ``w*`` are uniform in angle and uniform in distance on ``[1.5 R, 3 R]`` (outside
+    every unit-weight ball of radius R, the ``L∞`` square included, so every constraint is
+    active). ``family="symmetric"``: circular contours (``H = I``). ``family="elongated"``:
+    ellipses with semi-axes ``(1, b)``, ``b`` log-uniform on ``[1/30, 1]`` (condition number
+    up to 900), rotated by an angle uniform on ``[0, π)``. The overall scale of ``H`` does not
+    move the constrained solution, so it is fixed.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_trials, 2)
+    hessians : ndarray of shape (n_trials, 2, 2)
+    """
+    n_trials = int(check_positive("n_trials", n_trials))
+    R = check_positive("R", R)
+    if family not in ("symmetric", "elongated"):
+        raise ReglabInputError("family", "must be 'symmetric' or 'elongated'", family)
+    rng = np.random.default_rng(seed)
+    theta = rng.uniform(0.0, 2.0 * np.pi, n_trials)
+    distance = rng.uniform(1.5 * R, 3.0 * R, n_trials)
+    centers = distance[:, None] * np.column_stack([np.cos(theta), np.sin(theta)])
+    if family == "symmetric":
+        hessians = np.broadcast_to(np.eye(2), (n_trials, 2, 2)).copy()
+    else:
+        short = np.exp(rng.uniform(math.log(1.0 / 30.0), 0.0, n_trials))
+        angle = rng.uniform(0.0, np.pi, n_trials)
+        cos, sin = np.cos(angle), np.sin(angle)
+        rotation = np.stack([np.column_stack([cos, -sin]), np.column_stack([sin, cos])], axis=1)
+        scale = np.stack([np.ones(n_trials), 1.0 / short**2], axis=1)
+        hessians = np.einsum("bik,bk,bjk->bij", rotation, scale, rotation)
+        hessians = 0.5 * (hessians + hessians.transpose(0, 2, 1))
+    return centers, hessians
+
+
+def sparsity_experiment(penalties, n_trials: int = 2000, *, family: str = "symmetric",
+                        seed: int = 0, R: float = 1.0) -> list[SparsityResult]:
+    """How often the contour touches the ball on an axis: the fraction of sparse solutions.
+
+    Every trial's constrained solution is computed exactly (the same engines as
+    :func:`constrained_minimum`, batched) and counted sparse when it sits on an axis. See
+    :func:`sparsity_sample` for the seeded distribution. 2000 trials of ``L2``, ``L1``,
+    ``ElasticNet(0.5)`` and ``Lp(0.5)`` take well under a second on one core (see
+    ``benchmarks/bench_geometry.py``).
+
+    Parameters
+    ----------
+    penalties : sequence of Penalty or mapping label -> Penalty
+    n_trials : int
+    family : {"symmetric", "elongated"}
+    seed : int
+    R : float
+
+    Returns
+    -------
+    list of SparsityResult
+        One per penalty, in order, with a 95% Wilson interval.
+    """
+    if isinstance(penalties, Mapping):
+        items = list(penalties.items())
+    elif isinstance(penalties, Penalty):
+        items = [(repr(penalties), penalties)]
+    elif isinstance(penalties, Sequence):
+        items = [(repr(penalty), penalty) for penalty in penalties]
+    else:
+        raise ReglabInputError("penalties", "must be a sequence or mapping of penalties",
+                               penalties)
+    centers, hessians = sparsity_sample(n_trials, family=family, seed=seed, R=R)
+    results = []
+    for label, penalty in items:
+        ball = _make_ball(penalty)
+        batch = _constrained_batch(hessians, centers, ball, R)
+        sparse = batch.zeros.any(axis=1)
+        k = int(sparse.sum())
+        low, high = _wilson(k, len(sparse))
+        results.append(SparsityResult(str(label), penalty, len(sparse), k, k / len(sparse),
+                                      low, high, sparse))
+    return results
