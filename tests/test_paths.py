@@ -492,6 +492,10 @@ def test_ridge_df_axis_reaches_its_target(data, weights, target):
         return
     sol = path.solution(df=target)
     assert sol.df == pytest.approx(target, abs=1e-10)
+    if math.isinf(sol.lam):  # df = number of free columns: every penalized weight is zero
+        v = path.penalty.weights_for(P)
+        np.testing.assert_array_equal(sol.coef_std[v > 0], 0.0)
+        return
     Xs, *_ = _prepared(X, y, False)
     V = np.diag(path.penalty.weights_for(P))
     hat = Xs @ np.linalg.solve(Xs.T @ Xs + sol.lam * V, Xs.T)

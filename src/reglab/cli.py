@@ -23,6 +23,11 @@ _FORMS = ("lam", "R", "s", "df")
 # Library parameter names as the user typed them on the command line.
 _CLI_NAMES = {
     "data": "DATA",
+    "X": "DATA",
+    "y": "DATA",
+    "df": "--df",
+    "s": "--s",
+    "seed": "--seed",
     "target": "--target",
     "split_column": "--split-column",
     "p": "--p",
@@ -56,8 +61,20 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def _without_nonfinite(value):
+    """JSON has no inf/NaN: an infinite λ (R = 0) or radius is written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _without_nonfinite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nonfinite(item) for item in value]
+    return value
+
+
 def _print_json(obj: dict) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default, allow_nan=False))
+    print(json.dumps(_without_nonfinite(obj), ensure_ascii=False, indent=2,
+                     default=_json_default, allow_nan=False))
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,7 +156,8 @@ def _run_fit(args) -> int:
                         feature_names=data.feature_names)
         if form is None:
             cv = cross_validate(X_train, y_train, penalty, folds=args.folds, seed=args.seed,
-                                standardize=args.standardize, lams=path.lams)
+                                standardize=args.standardize, lams=path.lams,
+                                feature_names=data.feature_names)
             solution = path.solution(lam=cv.lam_min)
             lam_source = f"cv_min ({args.folds}-fold, seed {args.seed})"
         else:
@@ -200,7 +218,8 @@ def _run_path(args) -> int:
     path = fit_path(data.X, data.y, penalty, standardize=args.standardize,
                     feature_names=data.feature_names)
     cv = cross_validate(data.X, data.y, penalty, folds=args.folds, seed=args.seed,
-                        standardize=args.standardize, lams=path.lams)
+                        standardize=args.standardize, lams=path.lams,
+                        feature_names=data.feature_names)
     events = [event.to_dict() for event in path.events]
     certified = [c.ok for c in path.certificates]
     result = {

@@ -106,7 +106,8 @@ class Solution:
 
     @property
     def objective(self) -> float:
-        return self.rss + self.lam * self.penalty_value
+        # At λ = inf (R = 0) the penalty term is 0 · inf; its limit along the path is 0.
+        return self.rss + (self.lam * self.penalty_value if self.penalty_value else 0.0)
 
     @property
     def nonzero(self) -> int:
@@ -215,9 +216,25 @@ class RegularizationPath(ABC):
         if self.lams.ndim != 1 or self.lams.size == 0 or (self.lams < 0).any():
             raise ReglabInputError("lams", "must be a non-empty list of values >= 0", lams)
         self.lams = np.sort(self.lams)[::-1].copy()
-        self._g0 = 2.0 * design.X.T @ design.y
-        self._g_scale = max(float(np.max(np.abs(self._g0), initial=0.0)), np.finfo(float).tiny)
+        self._g0 = self._profiled_gradient(design, penalty)
+        self._g_scale = max(float(np.max(np.abs(2.0 * design.X.T @ design.y), initial=0.0)),
+                            np.finfo(float).tiny)
         self.warnings: list[str] = []
+
+    @staticmethod
+    def _profiled_gradient(design: Design, penalty: Penalty) -> np.ndarray:
+        """``2 X^T (y - X_U w_U)`` at ``w_P = 0``, the unpenalized ``w_U`` fitted (its entries 0).
+
+        This is the gradient that decides when all penalized coefficients are zero.
+        """
+        X, y = design.X, design.y
+        free = (penalty.weights_for(design.n_features) == 0) if penalty.separable else None
+        if free is None or not free.any():
+            return 2.0 * X.T @ y
+        w_free = np.linalg.lstsq(X[:, free], y, rcond=None)[0]
+        gradient = 2.0 * X.T @ (y - X[:, free] @ w_free)
+        gradient[free] = 0.0  # exactly: the free coefficients are at their optimum
+        return gradient
 
     # -- what each algorithm provides ---------------------------------------------------------
     @abstractmethod
@@ -279,9 +296,17 @@ class RegularizationPath(ABC):
 
     # -- certificates ---------------------------------------------------------------------------
     def kkt_residual(self, lam: float, w: np.ndarray) -> float:
-        """``max_j dist(2 X_j^T (y - Xw), λ ∂P(w)_j) / max_j |2 X_j^T y|``."""
+        """``max_j dist(2 X_j^T (y - Xw), λ ∂P(w)_j) / max_j |2 X_j^T y|``.
+
+        At ``λ = inf`` (``R = 0``) the penalized coefficients are 0 and only the unpenalized
+        ones have a condition to meet: their gradient must vanish.
+        """
         gradient = 2.0 * self.design.X.T @ (self.design.y - self.design.X @ w)
-        distance = self.penalty.subdiff_distance(w, gradient, lam)
+        if math.isinf(lam):
+            free = self.penalty.weights_for(w.size) == 0
+            distance = np.where(free, np.abs(gradient), 0.0)
+        else:
+            distance = self.penalty.subdiff_distance(w, gradient, lam)
         return float(np.max(distance, initial=0.0)) / self._g_scale
 
     def certificate(self, lam: float, w: np.ndarray) -> Certificate:
@@ -310,9 +335,7 @@ class RegularizationPath(ABC):
         top = self.df_at(0.0)
         if df > top * (1 + 1e-12):
             raise ReglabInputError("df", f"must be <= the least-squares df {top:g}", df)
-        if df >= top:
-            return 0.0
-        return self._invert_decreasing(self.df_at, df, "df")
+        return self._invert_decreasing(self.df_at, min(df, top), "df")
 
     def _invert_decreasing(self, f, target: float, name: str) -> float:
         """The largest λ with ``f(λ) >= target``, for ``f`` non-increasing in λ.
@@ -333,12 +356,12 @@ class RegularizationPath(ABC):
         else:
             return math.inf
         low = high
-        for _ in range(600):
+        while f(low) < target:
             low /= 4.0
-            if f(low) >= target:
-                break
-        else:
-            raise ReglabInputError(name, "is not reached along the path", target)
+            if low < 1e-250:
+                if f(0.0) >= target:
+                    return 0.0
+                raise ReglabInputError(name, "is not reached along the path", target)
         log_low, log_high = math.log(low), math.log(high)
         for _ in range(200):
             middle = 0.5 * (log_low + log_high)
@@ -508,8 +531,9 @@ class RidgePath(RegularizationPath):
         return self.coefs_std_at(self.lams)
 
     def R_at(self, lam):
-        # ||Σ^{1/2} w|| = ||w_tilde|| = ||s c / (s² + λ)|| since V has orthonormal columns.
-        return float(np.linalg.norm(self._s * self._c / (self._s**2 + lam)))
+        # P(w) = Σ q_j w_j² = ||w_tilde||² = ||s c / (s² + λ)||² since V has orthonormal columns.
+        value = float(np.sum((self._s * self._c / (self._s**2 + lam)) ** 2))
+        return self.penalty.radius_of_level(value)
 
     @property
     def R_max(self):
@@ -524,7 +548,8 @@ class RidgePath(RegularizationPath):
             return 0.0
         if R == 0:
             return math.inf
-        # log R(e^t) is smooth and decreasing in t: bracket, then Brent to full precision.
+        # log R(e^t) is smooth and strictly decreasing in t: bracket, then Brent to full
+        # precision.
         def gap(t):
             return math.log(self.R_at(math.exp(t))) - math.log(R)
 

@@ -116,7 +116,10 @@ class Penalty(ABC):
     def lam_max(self, g0: np.ndarray) -> float:
         """Smallest λ for which ``w = 0`` is a solution, given the gradient ``g0 = 2 X^T y``.
 
-        ``inf`` when zero is never a solution (``L2``, ``Lp`` with ``p > 1``).
+        ``inf`` when zero is never a solution (``L2``, ``Lp`` with ``p > 1``, or a non-zero
+        gradient on an unpenalized coordinate: profile those out first, as the paths do), and
+        for ``Lp`` with ``p < 1``, where zero is a local minimizer at every λ > 0 and the λ at
+        which it becomes the global one depends on more than the gradient.
         """
         return math.inf
 
@@ -158,6 +161,10 @@ class Penalty(ABC):
         angles = np.linspace(0.0, 2 * np.pi, n_points)
         angles = np.union1d(angles, self._corner_angles())
         directions = np.column_stack([np.cos(angles), np.sin(angles)])
+        # cos(pi/2) is 6e-17, not 0: snap the axis directions so the corners are exact (for
+        # p < 1 the gauge would turn 6e-17 into a visible 1e-8).
+        directions[np.abs(directions) < 1e-12] = 0.0
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
         radii = np.array([self.boundary_radius(u, R) for u in directions])
         return directions * radii[:, None]
 
@@ -290,6 +297,8 @@ class L1(Penalty):
         g0 = np.asarray(g0, dtype=float)
         v = self.weights_for(g0.size)
         penalized = v > 0
+        if np.any(g0[~penalized] != 0):
+            return math.inf  # an unpenalized coordinate wants to move: 0 is never optimal
         return float(np.max(np.abs(g0[penalized]) / v[penalized], initial=0.0))
 
     def dual_norm(self, z):
@@ -397,7 +406,12 @@ class Lp(Penalty):
 
     def radius_of_level(self, level):
         level = max(float(level), 0.0)
-        return level if self.is_max_norm else level ** (1.0 / self.p)
+        if self.is_max_norm:
+            return level
+        try:
+            return level ** (1.0 / self.p)
+        except OverflowError:  # tiny p: the radius exceeds the floating-point range
+            return math.inf
 
     def boundary_radius(self, direction, R):
         u = np.asarray(direction, dtype=float)
@@ -506,42 +520,48 @@ def _prox_power(a: np.ndarray, t: np.ndarray, p: float) -> np.ndarray:
     return u
 
 
-def _project_weighted_l1_ball(z: np.ndarray, inv_weights: np.ndarray) -> np.ndarray:
-    """Euclidean projection of z on ``{u : sum_j |u_j| / v_j <= 1}`` (``inv_weights = 1/v``)."""
-    if np.sum(np.abs(z) * inv_weights) <= 1:
-        return z.copy()
+def _project_weighted_l1_ball(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Euclidean projection of z on ``{u : u_j = 0 where v_j = 0, sum_j |u_j| / v_j <= 1}``.
+
+    This is the unit ball of the dual of ``max_j v_j |w_j|``: a coordinate with ``v_j = 0`` is
+    unpenalized, its dual weight ``1/v_j`` is infinite and pins ``u_j`` to 0.
+    """
+    out = np.zeros_like(z)
+    penalized = weights > 0
+    zp, inv = z[penalized], 1.0 / weights[penalized]
+    if np.sum(np.abs(zp) * inv) <= 1:
+        out[penalized] = zp
+        return out
     # The projection is a weighted soft-threshold sign(z) (|z| - tau / v)_+ with tau > 0 fixed
     # by the constraint being tight; the constraint is monotone in tau: bisect.
-    low, high = 0.0, float(np.max(np.abs(z) / np.where(inv_weights > 0, inv_weights, np.inf)))
+    low, high = 0.0, float(np.max(np.abs(zp) / inv))
     for _ in range(_BISECTION_STEPS):
         tau = 0.5 * (low + high)
         if tau in (low, high):
             break
-        shrunk = np.maximum(np.abs(z) - tau * inv_weights, 0.0)
-        if np.sum(shrunk * inv_weights) > 1:
+        if np.sum(np.maximum(np.abs(zp) - tau * inv, 0.0) * inv) > 1:
             low = tau
         else:
             high = tau
-    return np.sign(z) * np.maximum(np.abs(z) - high * inv_weights, 0.0)
+    out[penalized] = np.sign(zp) * np.maximum(np.abs(zp) - high * inv, 0.0)
+    return out
 
 
 def _prox_weighted_max_norm(v: np.ndarray, step: float, weights: np.ndarray) -> np.ndarray:
     """prox of ``step * max_j v_j |w_j|`` by Moreau: ``x - step * proj_{dual ball}(x / step)``."""
     if step == 0:
         return v.copy()
-    inv_weights = np.where(weights > 0, 1.0 / np.where(weights > 0, weights, 1.0), 0.0)
-    return v - step * _project_weighted_l1_ball(v / step, inv_weights)
+    return v - step * _project_weighted_l1_ball(v / step, weights)
 
 
 def _max_norm_subdiff_distance(w, g, lam, v):
     """Euclidean distance from g to ``lam * d(max_j v_j |w_j|)``."""
     if lam == 0:
         return float(np.linalg.norm(g))
-    inv_weights = np.where(v > 0, 1.0 / np.where(v > 0, v, 1.0), 0.0)
     scaled = v * np.abs(w)
     top = scaled.max(initial=0.0)
     if top == 0:  # subdifferential at 0: the dual ball {sum |z_j| / v_j <= 1}
-        return float(np.linalg.norm(g - lam * _project_weighted_l1_ball(g / lam, inv_weights)))
+        return float(np.linalg.norm(g - lam * _project_weighted_l1_ball(g / lam, v)))
     # At w != 0 it is the set of z with z_j = c_j v_j sign(w_j) on the maximal j, c >= 0,
     # sum c_j = 1, zero elsewhere: project g / lam on that weighted simplex.
     ties = np.isclose(scaled, top, rtol=1e-12, atol=0.0) & (v > 0)

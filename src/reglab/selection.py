@@ -40,6 +40,10 @@ def kfold_indices(n_samples: int, folds: int, seed: int | None = 0) -> list[np.n
         raise ReglabInputError("folds", "must be an integer >= 2", folds)
     if folds > n_samples:
         raise ReglabInputError("folds", f"must be <= the number of rows ({n_samples})", folds)
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
+    ):
+        raise ReglabInputError("seed", "must be an integer >= 0 (or None)", seed)
     order = np.random.default_rng(seed).permutation(n_samples)
     return [np.sort(part) for part in np.array_split(order, int(folds))]
 
@@ -107,6 +111,7 @@ def cross_validate(
     standardize: bool = False,
     lams=None,
     n_lams: int = 100,
+    feature_names=None,
 ) -> CVResult:
     r"""K-fold cross-validation of the path of ``||y - b - Xw||² + λ P(w)``.
 
@@ -122,6 +127,8 @@ def cross_validate(
     lams : array-like, optional
         The grid. Default: the grid of the path fitted on all the data.
     n_lams : int, default 100
+    feature_names : sequence of str, optional
+        Used in error messages (a column constant within a training fold, say).
 
     Returns
     -------
@@ -130,13 +137,22 @@ def cross_validate(
     X = check_finite_array("X", X, ndim=2)
     y = check_finite_array("y", y, ndim=1)
     if lams is None:
-        lams = fit_path(X, y, penalty, standardize=standardize, n_lams=n_lams).lams
+        lams = fit_path(X, y, penalty, standardize=standardize, n_lams=n_lams,
+                        feature_names=feature_names).lams
     lams = np.sort(np.asarray(lams, dtype=float))[::-1]
     errors = []
     for held_out in kfold_indices(X.shape[0], folds, seed):
         train = np.ones(X.shape[0], dtype=bool)
         train[held_out] = False
-        path = fit_path(X[train], y[train], penalty, standardize=standardize, lams=lams)
+        try:
+            path = fit_path(X[train], y[train], penalty, standardize=standardize, lams=lams,
+                            feature_names=feature_names)
+        except ReglabInputError as error:
+            if error.name != "X":
+                raise
+            raise ReglabInputError(
+                error.name, f"{error.rule} within a training fold (use fewer folds)", error.value
+            ) from None
         predictions = path.predict(X[held_out])
         errors.append(np.mean((predictions - y[held_out]) ** 2, axis=1))
     return _summarize(lams, np.array(errors), seed)
