@@ -1,0 +1,388 @@
+"""Scrubbing a :class:`~reglab.lab.frames.FrameStack` in the browser: the generic Bokeh wiring.
+
+For every view of the stack, a :class:`Scrubber` makes two data sources: the *displayed*
+one, which the page's glyphs draw, and a hidden *frames* one that holds every frame of the
+view's per-frame columns, flattened frame after frame. A slider over the frames runs one small
+JavaScript callback, written once and generic over views, that copies frame ``i`` into every
+displayed source in place and sets the models bound to per-frame values (a readout's text, a
+cursor's location). Nothing goes back to the server, so the slider works at frame rate when
+served, inside Jupyter, and in a saved HTML file with no server at all.
+
+Controls that change the problem itself recompute a stack on the server and hand it to
+:meth:`Scrubber.update`, which replaces the frames in the browser.
+
+Data source names (for tests and benchmarks that read them with
+``Bokeh.documents[0].get_model_by_name(name)``), for a scrubber called ``"demo"``:
+
+=========================  ==================================================================
+``demo.<view>``            displayed source of ``view`` (the current frame)
+``demo.<view>.frames``     hidden source: per-frame columns, flattened (frame-major)
+``demo.values``            per-frame values and texts, one row per frame, plus ``frame``
+``demo.slider.<labels>``   a slider made by :meth:`Scrubber.slider`
+``demo.readout.<text>``    a readout made by :meth:`Scrubber.readout`
+=========================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from bokeh.model import Model
+from bokeh.models import CategoricalSlider, ColumnDataSource, CustomJS, Div
+from panel.io.document import hold
+
+from reglab._validation import ReglabInputError
+from reglab.lab.frames import FrameStack
+
+__all__ = ["ARIA_LABEL_TAG", "Scrubber", "aria_label_script"]
+
+ARIA_LABEL_TAG = "reglab-aria-label:"
+"""Prefix of the ``tags`` entry that carries a slider's accessible name (see
+:func:`aria_label_script`)."""
+
+# The one browser-side callback. It runs on a slider's value change, in the browser only.
+# Per-frame columns are stored flattened frame after frame, so frame i of a column with m
+# points is entries [i m, (i + 1) m). Copying into the displayed arrays in place and emitting
+# `change` repaints the glyphs without sending data back to the server; when the lengths
+# differ (only between two server updates) the column is replaced instead.
+_SCRUB_JS = """
+if (values.__reglab_busy) { return }  // a slider moved by this callback: nothing left to do
+const k = sliders.indexOf(cb_obj)
+const position = cb_obj.categories.indexOf(cb_obj.value)
+const n = values.get_length()
+if (k < 0 || position < 0 || n == null || n === 0) { return }
+const i = reverse[k] ? n - 1 - position : position
+values.__reglab_busy = true
+try {
+  for (let v = 0; v < frames.length; v++) {
+    const source = frames[v], shown = displayed[v]
+    let replaced = null
+    for (const name of source.columns()) {
+      const all = source.get_column(name)
+      const m = all.length / n
+      const start = i * m
+      const out = shown.get_column(name)
+      if (out != null && out.length === m) {
+        for (let j = 0; j < m; j++) { out[j] = all[start + j] }
+      } else {
+        if (replaced === null) { replaced = {} }
+        replaced[name] = Array.prototype.slice.call(all, start, start + m)
+      }
+    }
+    if (replaced === null) {
+      shown.change.emit()
+    } else {
+      const data = {}
+      for (const name of shown.columns()) { data[name] = shown.get_column(name) }
+      shown.data = Object.assign(data, replaced)
+    }
+  }
+  for (let b = 0; b < targets.length; b++) {
+    targets[b][attrs[b]] = values.get_column(keys[b])[i]
+  }
+  for (let s = 0; s < sliders.length; s++) {
+    if (s === k) { continue }
+    const want = sliders[s].categories[reverse[s] ? n - 1 - i : i]
+    if (sliders[s].value !== want) { sliders[s].value = want }
+  }
+} finally {
+  values.__reglab_busy = false
+}
+"""
+
+# Gives the role=slider handle of every tagged slider its accessible name. Bokeh's slider
+# handle (noUiSlider, in the widget's shadow DOM) has none, and an aria-labelledby cannot
+# reach into a shadow root, so the label is set on the handle itself once the views exist.
+_ARIA_JS = """
+(function () {
+  const PREFIX = %(prefix)s
+  function label() {
+    if (!window.Bokeh || !window.Bokeh.index) { return false }
+    let tagged = 0, done = 0
+    for (const view of window.Bokeh.index.all_views()) {
+      const tags = view.model.tags || []
+      for (const tag of tags) {
+        if (typeof tag !== "string" || !tag.startsWith(PREFIX)) { continue }
+        tagged += 1
+        const handles = view.shadow_el ? view.shadow_el.querySelectorAll("[role=slider]") : []
+        const name = tag.slice(PREFIX.length)
+        for (const handle of handles) { handle.setAttribute("aria-label", name) }
+        if (handles.length > 0) { done += 1 }
+      }
+    }
+    return tagged > 0 && done === tagged
+  }
+  let tries = 0
+  function tick() { if (!label() && tries++ < 120) { setTimeout(tick, 250) } }
+  tick()
+  for (const doc of (window.Bokeh && window.Bokeh.documents) || []) {
+    doc.on_event("document_ready", label)
+  }
+})()
+"""
+
+
+def aria_label_script() -> str:
+    """Return a ``<script>`` naming the handles of the sliders made by :meth:`Scrubber.slider`.
+
+    The lab's page frame includes it once per page (in a Panel ``HTML`` pane, whose scripts
+    run when served, in Jupyter and in a saved file).
+    """
+    return "<script>" + _ARIA_JS % {"prefix": json.dumps(ARIA_LABEL_TAG)} + "</script>"
+
+
+class Scrubber:
+    """Bokeh data sources, sliders and readouts that show one frame of a FrameStack at a time.
+
+    Parameters
+    ----------
+    stack : FrameStack
+        The frames.
+    name : str
+        Prefix of the names of every model made here (see the module docstring); unique in
+        a page.
+    index : int, default 0
+        The frame shown first.
+
+    Attributes
+    ----------
+    sources : dict of str to ColumnDataSource
+        The displayed source of each view: give it to the glyphs.
+    frame_sources : dict of str to ColumnDataSource
+        The hidden sources with every frame (not drawn).
+    values_source : ColumnDataSource
+        One row per frame: the stack's values and texts, and ``frame`` (0, 1, ...).
+    callback : CustomJS
+        The browser-side callback run by the sliders.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bokeh.plotting import figure
+    >>> lam = np.logspace(-2, 1, 4)
+    >>> x = np.linspace(0, 1, 3)
+    >>> stack = FrameStack({"fit": {"x": x, "y": np.outer(1 / (1 + lam), x)}},
+    ...                    texts={"lam": [f"{v:.3g}" for v in lam]})
+    >>> scrub = Scrubber(stack, name="example")
+    >>> plot = figure()
+    >>> line = plot.line("x", "y", source=scrub.sources["fit"])
+    >>> slider = scrub.slider("lam", title="λ", aria_label="regularization strength λ")
+    >>> slider.value, scrub.index
+    ('0.01', 0)
+    """
+
+    def __init__(self, stack: FrameStack, *, name: str, index: int = 0):
+        if not isinstance(stack, FrameStack):
+            raise ReglabInputError("stack", "must be a FrameStack", type(stack).__name__)
+        if not isinstance(name, str) or not name:
+            raise ReglabInputError("name", "must be a non-empty string", name)
+        if "frame" in stack.values or "frame" in stack.texts:
+            raise ReglabInputError("stack", "must not name a value or text 'frame' (reserved)",
+                                   "frame")
+        self.name = name
+        self._stack = stack
+        i = stack._index(index)
+        frame = stack.frame(i)
+        self.sources = {
+            view: ColumnDataSource(data=_columns(frame[view]), name=f"{name}.{view}")
+            for view in stack.views
+        }
+        self.frame_sources = {
+            view: ColumnDataSource(data=_flat_frames(stack, view), name=f"{name}.{view}.frames")
+            for view in stack.views
+        }
+        self.values_source = ColumnDataSource(data=_values(stack), name=f"{name}.values")
+        self._sliders: list[CategoricalSlider] = []
+        self._reverse: list[bool] = []
+        self._labels: list[str] = []
+        self._targets: list[Model] = []
+        self._attrs: list[str] = []
+        self._keys: list[str] = []
+        self._index = i
+        self.callback = CustomJS(code=_SCRUB_JS, args=self._args())
+
+    # -- the page's handles ------------------------------------------------------------------
+    @property
+    def stack(self) -> FrameStack:
+        """The frame stack shown now."""
+        return self._stack
+
+    @property
+    def index(self) -> int:
+        """The frame shown now, as the server knows it (sliders report their value back)."""
+        if self._sliders:
+            slider, reverse = self._sliders[0], self._reverse[0]
+            categories = list(slider.categories)
+            if slider.value in categories:
+                position = categories.index(slider.value)
+                return self._stack.n_frames - 1 - position if reverse else position
+        return self._index
+
+    def slider(
+        self,
+        labels: str,
+        *,
+        title: str,
+        aria_label: str,
+        reverse: bool = False,
+        **kwargs: object,
+    ) -> CategoricalSlider:
+        """Make a slider over the frames, labelled by the per-frame texts ``labels``.
+
+        Parameters
+        ----------
+        labels : str
+            Key of ``stack.texts`` whose strings label the stops (shown next to the title and
+            read out by screen readers as the value). They must be distinct.
+        title : str
+            Visible title, e.g. ``"λ"``.
+        aria_label : str
+            Accessible name of the slider handle, e.g. ``"regularization strength λ"``.
+        reverse : bool, default False
+            Run the stops from the last frame to the first (an R slider over a stack ordered
+            by increasing λ, say).
+        **kwargs
+            Passed to :class:`bokeh.models.CategoricalSlider` (``width``, ``sizing_mode``...).
+
+        Returns
+        -------
+        CategoricalSlider
+            The slider; all sliders of one scrubber move together.
+        """
+        self._check_labels(self._stack, labels)
+        categories = self._categories(self._stack, labels, reverse)
+        position = self._stack.n_frames - 1 - self._index if reverse else self._index
+        slider = CategoricalSlider(
+            categories=categories,
+            value=categories[position],
+            title=title,
+            name=f"{self.name}.slider.{labels}",
+            tags=[ARIA_LABEL_TAG + aria_label],
+            **kwargs,
+        )
+        self._sliders.append(slider)
+        self._reverse.append(bool(reverse))
+        self._labels.append(labels)
+        slider.js_on_change("value", self.callback)
+        self.callback.args = self._args()
+        return slider
+
+    def bind(self, model: Model, attr: str, key: str) -> None:
+        """Make ``model.attr`` follow the per-frame value or text ``key`` of the stack.
+
+        For instance a :class:`bokeh.models.Span`'s ``location`` follows ``"lam"`` (a cursor
+        on a path plot) or a :class:`bokeh.models.Div`'s ``text`` follows a readout text.
+        """
+        if key not in self._stack.values and key not in self._stack.texts:
+            raise ReglabInputError(
+                "key", f"must be one of the stack's values or texts "
+                f"{sorted([*self._stack.values, *self._stack.texts])}", key)
+        if not model.lookup(attr, raises=False):
+            raise ReglabInputError("attr", f"must be a property of {type(model).__name__}", attr)
+        setattr(model, attr, self._current(key))
+        self._targets.append(model)
+        self._attrs.append(attr)
+        self._keys.append(key)
+        self.callback.args = self._args()
+
+    def readout(self, key: str, **kwargs: object) -> Div:
+        """Make a :class:`bokeh.models.Div` that shows the per-frame text ``key`` (plain text)."""
+        if key not in self._stack.texts:
+            raise ReglabInputError("key", f"must be one of the stack's texts "
+                                   f"{sorted(self._stack.texts)}", key)
+        kwargs.setdefault("render_as_text", True)
+        div = Div(name=f"{self.name}.readout.{key}", **kwargs)
+        self.bind(div, "text", key)
+        return div
+
+    def update(self, stack: FrameStack, index: int | None = None) -> None:
+        """Show another stack with the same layout (the server recomputed the frames).
+
+        Parameters
+        ----------
+        stack : FrameStack
+            New frames; same views, columns, values and texts as the current stack
+            (:meth:`FrameStack.same_layout`); frame and point counts may differ.
+        index : int, optional
+            The frame to show. By default the current one, clipped to the new frame count;
+            pages that keep λ pass ``stack.nearest("lam", old_lam, log=True)``.
+        """
+        if not isinstance(stack, FrameStack) or not stack.same_layout(self._stack):
+            raise ReglabInputError("stack", "must have the layout of the current stack "
+                                   "(views, columns, values, texts)", stack)
+        for labels in self._labels:
+            self._check_labels(stack, labels)
+        if index is None:
+            index = min(self.index, stack.n_frames - 1)
+        i = stack._index(index)
+        frame = stack.frame(i)
+        self._stack, self._index = stack, i
+        # Inside a served session, send the changes as one batch (a no-op without a document).
+        with hold(self.values_source.document):
+            # Order matters in the browser: frames and values first, so that the callback run
+            # by the sliders' new values already sees the new frames.
+            for view, source in self.frame_sources.items():
+                source.data = _flat_frames(stack, view)
+            self.values_source.data = _values(stack)
+            for view, source in self.sources.items():
+                source.data = _columns(frame[view])
+            for model, attr, key in zip(self._targets, self._attrs, self._keys, strict=True):
+                setattr(model, attr, self._current(key))
+            for slider, labels, reverse in zip(self._sliders, self._labels, self._reverse,
+                                               strict=True):
+                categories = self._categories(stack, labels, reverse)
+                position = stack.n_frames - 1 - i if reverse else i
+                slider.update(categories=categories, value=categories[position])
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _args(self) -> dict[str, object]:
+        return {
+            "frames": list(self.frame_sources.values()),
+            "displayed": list(self.sources.values()),
+            "values": self.values_source,
+            "sliders": list(self._sliders),
+            "reverse": list(self._reverse),
+            "targets": list(self._targets),
+            "attrs": list(self._attrs),
+            "keys": list(self._keys),
+        }
+
+    def _current(self, key: str) -> object:
+        return self._stack.frame_values(self._index)[key]
+
+    @staticmethod
+    def _check_labels(stack: FrameStack, labels: str) -> None:
+        if labels not in stack.texts:
+            raise ReglabInputError("labels", f"must be one of the stack's texts "
+                                   f"{sorted(stack.texts)}", labels)
+        texts = stack.texts[labels]
+        if len(set(texts)) != len(texts):
+            seen: set[str] = set()
+            duplicate = next(t for t in texts if t in seen or seen.add(t))  # type: ignore[func-returns-value]
+            raise ReglabInputError(f"texts[{labels!r}]", "must be distinct to label slider "
+                                   "stops (format with more digits)", duplicate)
+
+    @staticmethod
+    def _categories(stack: FrameStack, labels: str, reverse: bool) -> list[str]:
+        texts = list(stack.texts[labels])
+        return texts[::-1] if reverse else texts
+
+
+def _columns(frame_view: dict[str, np.ndarray]) -> dict[str, object]:
+    """Columns for a displayed source: float64 arrays (sent to the browser as binary)."""
+    return {c: (a.tolist() if a.dtype.kind == "U" else np.array(a, dtype=np.float64))
+            for c, a in frame_view.items()}
+
+
+def _flat_frames(stack: FrameStack, view: str) -> dict[str, np.ndarray]:
+    """Per-frame columns of ``view`` flattened frame-major: frame i is ``[i m, (i + 1) m)``."""
+    return {c: np.ascontiguousarray(stack.views[view][c], dtype=np.float64).ravel()
+            for c in stack.per_frame_columns(view)}
+
+
+def _values(stack: FrameStack) -> dict[str, object]:
+    data: dict[str, object] = {"frame": np.arange(stack.n_frames, dtype=np.float64)}
+    data.update({k: np.array(v, dtype=np.float64) for k, v in stack.values.items()})
+    data.update({k: list(v) for k, v in stack.texts.items()})
+    return data
