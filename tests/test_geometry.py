@@ -235,7 +235,8 @@ def test_zero_weight_leaves_that_coordinate_free():
 
 
 # -- lam <-> R ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("penalty", CONVEX, ids=repr)
+@pytest.mark.parametrize("penalty", CONVEX + [L1(weights=[1.0, 0.0]), Lp(1.5, weights=[0.0, 1.0])],
+                         ids=repr)
 def test_lambda_radius_round_trip(penalty):
     rng = np.random.default_rng(11)
     for _ in range(4):
@@ -253,7 +254,8 @@ def test_lambda_radius_round_trip(penalty):
 
 
 @pytest.mark.parametrize("penalty", [L1(), ElasticNet(0.5), L2(), L1(weights=[1.0, 3.0]),
-                                     ElasticNet(0.2, weights=[2.0, 1.0]), Lp(math.inf)],
+                                     ElasticNet(0.2, weights=[2.0, 1.0]), Lp(math.inf),
+                                     L1(weights=[0.0, 1.0]), ElasticNet(0.5, weights=[1.0, 0.0])],
                          ids=repr)
 def test_penalized_matches_proximal_gradient(penalty):
     rng = np.random.default_rng(5)

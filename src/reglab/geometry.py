@@ -368,8 +368,10 @@ def level_grid(loss: QuadraticLoss, extent=3.0, n=201):
     if not (extent[0] < extent[1] and extent[2] < extent[3]):
         raise ReglabInputError("extent", "must be (w1_min, w1_max, w2_min, w2_max) increasing",
                                extent.tolist())
-    counts = np.broadcast_to(np.asarray(n), (2,))
-    n1, n2 = (int(check_positive("n", k)) for k in counts)
+    counts = np.atleast_1d(np.asarray(n))
+    if counts.size not in (1, 2):
+        raise ReglabInputError("n", "must be a count or a pair of counts", counts.tolist())
+    n1, n2 = (int(check_positive("n", k)) for k in np.broadcast_to(counts, (2,)))
     W1, W2 = np.meshgrid(np.linspace(extent[0], extent[1], n1),
                          np.linspace(extent[2], extent[3], n2))
     F = loss.value(np.stack([W1, W2], axis=-1))
@@ -997,9 +999,10 @@ def _constrained_batch(H, c, ball: _Ball, R: float, *, want_minima: bool = False
         w[act], lam[act], face[act], zeros[act] = _face_engine(H[act], c[act], ball, level)
     elif ball.kind == "box" and act.size:
         w[act], lam[act], face[act], zeros[act] = _box_engine(H[act], c[act], ball, level)
-    elif ball.kind == "power" and (act.size or (want_minima and ball.p < 1)):
-        sub = np.flatnonzero(~inactive) if not (want_minima and ball.p < 1) else np.arange(B)
-        if level > 0:
+    elif ball.kind == "power" and level > 0:
+        # For p < 1 the boundary can hold local minima even when w* is inside the ball.
+        sub = np.arange(B) if want_minima and ball.p < 1 else act
+        if sub.size:
             ws, ls, fs, zs, minima = _power_engine(H[sub], c[sub], ball, level, inactive[sub],
                                                    want_minima=want_minima)
             minima = (sub[minima[0]], *minima[1:])
@@ -1081,7 +1084,8 @@ def constrained_minimum(loss: QuadraticLoss, penalty: Penalty, R: float) -> Geom
     _check_loss(loss)
     ball = _make_ball(penalty)
     R = check_nonnegative("R", R)
-    want = ball.kind == "power" and ball.p < 1
+    # Several local minima only on the non-convex ball (a zero weight makes it a convex strip).
+    want = ball.kind == "power" and ball.p < 1 and bool(np.all(ball.v > 0)) and R > 0
     batch = _constrained_batch(loss.hessian[None], loss.center[None], ball, R,
                                want_minima=want)
     w, lam, face, zeros = batch.w[0], batch.lam[0], int(batch.face[0]), batch.zeros[0]
@@ -1095,16 +1099,13 @@ def constrained_minimum(loss: QuadraticLoss, penalty: Penalty, R: float) -> Geom
                                   batch.minima_zeros, strict=True)]
         if not active:
             minima.append(_minimum(loss, penalty, w, 0.0, _INTERIOR, zeros, False))
-        minima.sort(key=lambda m: m.loss)
-        # The global one is the engine's choice (exactly the same point as one in the list).
-        for i, m in enumerate(minima):
-            if np.array_equal(m.w, w):
-                minima.insert(0, LocalMinimum(m.w, m.loss, m.lam, True, m.face,
-                                              m.zero_coordinates, m.kkt_residual))
-                del minima[i + 1]
-                break
-        else:  # pragma: no cover - defensive
-            minima.insert(0, _minimum(loss, penalty, w, lam, face, zeros, True))
+        # Mark the engine's choice (the same point as one of the list, which was de-duplicated
+        # with a 1e-9 tolerance) and put it first; the others follow by loss.
+        chosen = min(range(len(minima)), key=lambda k: float(np.max(np.abs(minima[k].w - w))))
+        m = minima.pop(chosen)
+        minima.sort(key=lambda other: other.loss)
+        minima.insert(0, LocalMinimum(m.w, m.loss, m.lam, True, m.face, m.zero_coordinates,
+                                      m.kkt_residual))
     else:
         minima = [_minimum(loss, penalty, w, lam, face, zeros, True, trivial=trivial)]
     return _solution(loss, penalty, w, lam, R, active, face, zeros, minima, trivial=trivial)
@@ -1163,35 +1164,36 @@ def _penalized_face(loss: QuadraticLoss, ball: _Ball, lam: float):
 
 
 def _penalized_box(loss: QuadraticLoss, ball: _Ball, lam: float):
-    """Exact minimizer of ``f + lam max_j v_j |w_j|`` (all weights > 0), by enumeration."""
+    """Exact minimizer of ``f + lam max_j v_j |w_j|`` (all weights > 0), by enumeration.
+
+    The patterns are: ``w = 0``; a corner direction ``v1 |w1| = v2 |w2| = t > 0`` (a 1-D
+    quadratic in ``t``); one coordinate dominating (``P`` is smooth there, a 2x2 solve). The
+    first that satisfies its KKT conditions exactly is the solution (the objective is convex).
+    """
     H, c, v = loss.hessian, loss.center, ball.v
     g0 = 2.0 * H @ (-c)
     if np.sum(np.abs(g0) / v) <= lam:
         return np.zeros(2), _ORIGIN, np.array([True, True])
     Hc = H @ c
-    # Corners v1 |w1| = v2 |w2| = t > 0: w = t d, d = (s1 / v1, s2 / v2); minimize over t.
+    candidates = []  # (passes KKT, objective, w, face)
     for s in _QUADRANT_SIGNS:
         d = s / v
-        t = (2.0 * d @ Hc - lam) / (2.0 * d @ H @ d)
-        if not t > 0:
-            continue
+        t = max((2.0 * d @ Hc - lam) / (2.0 * d @ H @ d), 0.0)
         w = t * d
         g = 2.0 * H @ (w - c)
-        if np.all(-g * s >= 0):
-            return w, _CORNER, np.zeros(2, dtype=bool)
-    # One coordinate dominates: 2 H (w - c) + lam v_j s e_j = 0.
+        # -g = lam (c1 v1 s1, c2 v2 s2) with c >= 0 (c1 + c2 = 1 follows from the t-equation)
+        candidates.append((t > 0 and bool(np.all(-g * s >= 0)), w, _CORNER))
     Hinv = np.linalg.inv(H)
-    best = None
     for j in (0, 1):
         for s in (1.0, -1.0):
-            w = c - 0.5 * lam * v[j] * s * Hinv[:, j]
-            if s * w[j] > 0 and v[j] * abs(w[j]) > v[1 - j] * abs(w[1 - j]):
-                objective = loss.value(w) + lam * ball.value(w)
-                if best is None or objective < best[0]:
-                    best = (objective, w)
-    if best is None:  # pragma: no cover - rounding at a face boundary; pick the best corner
-        raise RuntimeError("geometry: no KKT pattern for the L-inf penalized problem")
-    return best[1], _EDGE, best[1] == 0
+            w = c - 0.5 * lam * v[j] * s * Hinv[:, j]  # 2 H (w - c) + lam v_j s e_j = 0
+            dominant = s * w[j] > 0 and v[j] * abs(w[j]) > v[1 - j] * abs(w[1 - j])
+            candidates.append((bool(dominant), w, _EDGE))
+    scored = [(not ok, loss.value(w) + lam * ball.value(w), k)
+              for k, (ok, w, _) in enumerate(candidates)]
+    _, _, k = min(scored)  # a KKT pattern first; rounding at a face boundary: the best value
+    _, w, face = candidates[k]
+    return w, face, w == 0
 
 
 def _bisect_increasing(func, lo, hi):
@@ -1211,20 +1213,28 @@ def _bisect_increasing(func, lo, hi):
 def _larger_root(a, tau: float, p: float):
     """Nonzero local minimizer ``u > 0`` of ``1/2 (u - a)^2 + tau u^p`` (``0 < p < 1``).
 
-    It is the larger root of ``u + tau p u^{p-1} = a``; the left side is convex on ``u > 0``
-    with its minimum at ``u_min = (tau p (1 - p))^{1/(2-p)}``, so the root exists iff the
-    minimum is ``<= a`` and lies in ``[u_min, a]``, where the left side increases. ``nan`` where
-    there is none.
+    It is the larger root of ``h(u) = u + tau p u^{p-1} - a``; ``h`` is convex on ``u > 0``
+    with its minimum at ``u_min = (tau p (1 - p))^{1/(2-p)}``, so the root exists iff
+    ``h(u_min) <= 0`` and lies in ``[u_min, a]``, where ``h`` increases. Newton's method from
+    ``u = a`` (where ``h >= 0``) then decreases monotonically to it; it stops when a step no
+    longer moves the float. ``nan`` where there is no root.
     """
     a = np.asarray(a, dtype=float)
     if tau == 0:
         return np.where(a > 0, a, np.nan)
     u_min = (tau * p * (1.0 - p)) ** (1.0 / (2.0 - p))
     exists = u_min + tau * p * u_min ** (p - 1.0) <= a
-    top = np.where(exists, a, u_min)
-    lo, hi = _bisect_increasing(lambda u: u + tau * p * u ** (p - 1.0) - top,
-                                np.full(a.shape, u_min), top)
-    return np.where(exists, hi, np.nan)
+    u = np.where(exists, a, u_min)
+    for _ in range(200):
+        h = u + tau * p * u ** (p - 1.0) - a
+        slope = 1.0 + tau * p * (p - 1.0) * u ** (p - 2.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(exists & (h > 0) & (slope > 0), h / slope, 0.0)
+        new = np.maximum(u - step, u_min)
+        if np.all(new >= u):
+            break
+        u = np.where(new < u, new, u)
+    return np.where(exists, u, np.nan)
 
 
 def _penalized_nonconvex(loss: QuadraticLoss, ball: _Ball, lam: float):
@@ -1436,7 +1446,7 @@ def penalized_minimum(loss: QuadraticLoss, penalty: Penalty, lam: float) -> Geom
             f_code, z = face_of(point)
             minima.append(_minimum(loss, penalty, point, lam, f_code, z,
                                    np.array_equal(point, w)))
-        minima.sort(key=lambda m: (not m.is_global, m.loss))
+        minima.sort(key=lambda m: (not m.is_global, m.loss + lam * penalty.value(m.w)))
     return _solution(loss, penalty, w, lam, R, active, face, zeros, minima)
 
 
@@ -1604,9 +1614,8 @@ def importance(loss: QuadraticLoss, weights=None) -> Importance:
     if slopes[0] != slopes[1] and events:
         kept = events[-1].coordinate  # the last one to leave, at lam_max
         removed = 1 - kept
-        before_last = [e for e in events[:-1]]
-        if before_last:
-            lam_removed, R_removed = before_last[-1].lam, before_last[-1].R
+        if len(events) > 1:
+            lam_removed, R_removed = events[-2].lam, events[-2].R
     comes_back = first_zero is not None and any(
         e.action == "enters" and e.coordinate == first_zero for e in events)
     curvatures, directions = loss.eigen
