@@ -182,8 +182,9 @@ def solve(
     >>> import numpy as np
     >>> from reglab.penalties import L1
     >>> X = np.eye(3); y = np.array([3.0, -0.5, 1.0])
-    >>> solve(X, y, L1(), 2.0).w   # soft thresholding of y at lam / 2
-    array([ 2., -0.,  0.])
+    >>> result = solve(X, y, L1(), 2.0)   # soft thresholding of y at lam / 2
+    >>> print(np.round(result.w, 12) + 0.0, result.converged, result.certificate.kind)
+    [2. 0. 0.] True duality_gap
     """
     X, y = _check_xy(X, y)
     lam = check_nonnegative("lam", lam)
