@@ -1,0 +1,302 @@
+import itertools
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Lasso, lars_path
+
+from reglab._validation import ReglabInputError
+from reglab.bases import polynomial_features
+from reglab.homotopy import HomotopyPath, lasso_homotopy
+
+FACTORIZATIONS = ["qr", "cholesky"]
+
+
+def _centered(X, y):
+    return X - X.mean(axis=0), y - y.mean()
+
+
+def _random(n, p, seed, n_true=3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    beta = np.zeros(p)
+    beta[:n_true] = rng.normal(size=n_true) * 2
+    return _centered(X, X @ beta + rng.normal(size=n))
+
+
+def _kkt(X, y, lam, w):
+    """Relative KKT residual, computed here independently of the code under test."""
+    c = 2.0 * X.T @ (y - X @ w)
+    dist = np.where(w != 0, np.abs(c - lam * np.sign(w)), np.maximum(np.abs(c) - lam, 0.0))
+    return dist.max() / np.abs(2.0 * X.T @ y).max()
+
+
+def _sklearn_lars(X, y):
+    """scikit-learn's path on our scale: its objective is ours divided by 2 n."""
+    n = X.shape[0]
+    alphas, _, coefs = lars_path(X, y, method="lasso", alpha_min=0.0)
+    return 2.0 * n * alphas, coefs.T
+
+
+def _brute_force(X, y, lam):
+    """The lasso solution by enumerating supports and signs (p small).
+
+    For a support S with signs s the stationarity conditions give w_S = G_SS^{-1}(X_S^T y -
+    lam/2 s); the solution is the one candidate whose signs agree and whose correlations off S
+    stay within lam/2.
+    """
+    p = X.shape[1]
+    G, b = X.T @ X, X.T @ y
+    found = []
+    for size in range(p + 1):
+        for support in itertools.combinations(range(p), size):
+            S = list(support)
+            for signs in itertools.product((-1.0, 1.0), repeat=size):
+                w = np.zeros(p)
+                if S:
+                    w[S] = np.linalg.solve(G[np.ix_(S, S)], b[S] - lam / 2 * np.array(signs))
+                    if np.any(np.sign(w[S]) != signs):
+                        continue
+                off = [j for j in range(p) if j not in S]
+                c = b - G @ w
+                if np.all(np.abs(c[off]) <= lam / 2 * (1 + 1e-12)):
+                    found.append(w)
+    assert len(found) == 1
+    return found[0]
+
+
+def _monomial_problem(n, seed=0):
+    rng = np.random.default_rng(seed + n)
+    x = np.sort(rng.uniform(0.0, 1.0, n))
+    y = np.sin(2 * np.pi * x) + 0.2 * rng.normal(size=n)
+    return _centered(polynomial_features(x, 30, "monomial"), y)
+
+
+# -- against scikit-learn's LARS-lasso ------------------------------------------------------
+@pytest.mark.parametrize("factorization", FACTORIZATIONS)
+@pytest.mark.parametrize(("n", "p", "seed"), [(60, 12, 0), (200, 30, 1), (25, 50, 2), (30, 60, 3)])
+def test_breakpoints_and_coefficients_match_sklearn_lars(n, p, seed, factorization):
+    X, y = _random(n, p, seed)
+    path = lasso_homotopy(X, y, factorization=factorization)
+    lams, coefs = _sklearn_lars(X, y)
+    assert path.message == ""
+    assert path.lams.shape == lams.shape
+    np.testing.assert_allclose(path.lams, lams, rtol=1e-10, atol=1e-12 * lams[0])
+    scale = np.abs(coefs).max()
+    np.testing.assert_allclose(path.coefs, coefs, rtol=0, atol=1e-10 * scale)
+    assert path.kkt_residuals.max() < 1e-12
+
+
+def test_large_p_uses_cholesky_and_matches_sklearn():
+    X, y = _random(40, 300, 4)
+    path = lasso_homotopy(X, y)  # p > 256: Gram matrix and Cholesky updates
+    lams, coefs = _sklearn_lars(X, y)
+    np.testing.assert_allclose(path.lams, lams, rtol=1e-9, atol=1e-12 * lams[0])
+    np.testing.assert_allclose(path.coefs, coefs, rtol=0, atol=1e-9 * np.abs(coefs).max())
+    # Least squares reached with |A| = rank = n - 1 (centered): the fit interpolates.
+    assert np.count_nonzero(path.coefs[-1]) == 39
+    assert np.linalg.norm(y - X @ path.coefs[-1]) < 1e-9 * np.linalg.norm(y)
+
+
+def test_precomputed_gram_and_xty_give_the_same_path():
+    X, y = _random(80, 15, 5)
+    plain = lasso_homotopy(X, y, factorization="cholesky")
+    given = lasso_homotopy(X, y, gram=X.T @ X, Xty=X.T @ y)
+    qr = lasso_homotopy(X, y, factorization="qr")
+    np.testing.assert_array_equal(given.lams, plain.lams)
+    np.testing.assert_array_equal(given.coefs, plain.coefs)
+    np.testing.assert_allclose(qr.lams, plain.lams, rtol=1e-12)
+    np.testing.assert_allclose(qr.coefs, plain.coefs, atol=1e-12 * np.abs(plain.coefs).max())
+
+
+# -- against coordinate descent between breakpoints ------------------------------------------
+@pytest.mark.parametrize(("n", "p", "seed"), [(50, 8, 6), (20, 35, 7)])
+def test_interpolated_solutions_match_coordinate_descent(n, p, seed):
+    X, y = _random(n, p, seed)
+    path = lasso_homotopy(X, y)
+    rng = np.random.default_rng(seed)
+    # Midpoints of a few segments and random points in others (all above 1e-2 lam_max, where
+    # coordinate descent converges to tol 1e-14 quickly).
+    knots = path.lams[path.lams > 1e-2 * path.lam_max]
+    theta = rng.uniform(0.05, 0.95, size=knots.size - 1)
+    lams = knots[1:] + theta * (knots[:-1] - knots[1:])
+    for lam, w in zip(lams, path.coefs_at(lams), strict=True):
+        cd = Lasso(alpha=lam / (2 * n), fit_intercept=False, tol=1e-14, max_iter=1_000_000)
+        cd.fit(X, y)
+        np.testing.assert_allclose(w, cd.coef_, rtol=0, atol=1e-9 * np.abs(cd.coef_).max())
+        assert _kkt(X, y, lam, w) < 1e-12  # the interpolated point is itself optimal
+
+
+# -- closed forms and brute force -------------------------------------------------------------
+def test_orthogonal_design_is_soft_thresholding():
+    rng = np.random.default_rng(8)
+    Q, _ = np.linalg.qr(rng.normal(size=(30, 6)))
+    norms = np.array([1.0, 2.0, 0.5, 3.0, 1.5, 0.8])
+    X = Q * norms
+    y = rng.normal(size=30)
+    path = lasso_homotopy(X, y)
+    b = X.T @ y
+    np.testing.assert_allclose(path.lams[:-1], np.sort(2 * np.abs(b))[::-1], rtol=1e-13)
+    assert path.lams[-1] == 0.0
+    assert [e[1] for e in path.events] == list(np.argsort(-np.abs(b)))
+    assert all(action == "enter" for _, _, action in path.events)
+    lams = np.geomspace(path.lam_max * 1.5, path.lam_max * 1e-3, 40)
+    soft = np.sign(b) * np.maximum(np.abs(b) - lams[:, None] / 2, 0.0) / norms**2
+    np.testing.assert_allclose(path.coefs_at(lams), soft, rtol=0, atol=1e-13)
+
+
+def test_ties_join_at_one_breakpoint():
+    # Orthogonal columns with equal |X_j^T y| for features 0 and 2: they enter together.
+    X = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0], [0, 0, 1.0], [0, 0, -1.0]])
+    y = np.array([2.0, -2.0, 1.0, -1.0, -2.0, 2.0])
+    path = lasso_homotopy(X, y)
+    np.testing.assert_allclose(path.lams, [8.0, 4.0, 0.0])
+    assert sorted(path.events[:2]) == [(0, 0, "enter"), (0, 2, "enter")]
+    assert path.events[2] == (1, 1, "enter")
+    np.testing.assert_allclose(path.coefs[-1], [2.0, 1.0, -2.0])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_brute_force_on_three_features(seed):
+    rng = np.random.default_rng(seed)
+    # Correlated columns, so that the path has drops for some seeds.
+    X = rng.normal(size=(12, 3)) @ np.array([[1, 0.9, 0.6], [0, 0.5, 0.7], [0, 0, 0.4]])
+    X, y = _centered(X, X @ rng.normal(size=3) + 0.5 * rng.normal(size=12))
+    path = lasso_homotopy(X, y)
+    lams = path.lam_max * rng.uniform(0.0, 1.05, size=15)
+    for lam, w in zip(lams, path.coefs_at(lams), strict=True):
+        np.testing.assert_allclose(w, _brute_force(X, y, lam), rtol=0, atol=1e-11)
+
+
+def _support_changes(X, y, lams):
+    """(enter/leave, feature) in order along a decreasing lam grid, by brute force."""
+    changes, before = [], np.zeros(X.shape[1], dtype=bool)
+    for lam in lams:
+        now = _brute_force(X, y, lam) != 0
+        changes += [("leave", j) for j in np.flatnonzero(before & ~now)]
+        changes += [("enter", j) for j in np.flatnonzero(now & ~before)]
+        before = now
+    return changes
+
+
+def _drop_case():
+    """Search seeds for a p = 3 problem whose path (scikit-learn's) has a variable leaving."""
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(10, 3)) @ np.array([[1, 0.95, 0.3], [0, 0.3, 0.9], [0, 0, 0.3]])
+        X, y = _centered(X, X @ rng.normal(size=3) + rng.normal(size=10))
+        _, coefs = _sklearn_lars(X, y)
+        nonzero = coefs != 0
+        if np.any(nonzero[:-1] & ~nonzero[1:]):
+            return X, y
+    raise AssertionError("no drop found")
+
+
+def test_events_match_a_dense_scan_including_a_drop():
+    X, y = _drop_case()
+    path = lasso_homotopy(X, y)
+    assert any(action == "leave" for _, _, action in path.events)
+    lams_sk, coefs_sk = _sklearn_lars(X, y)
+    np.testing.assert_allclose(path.lams, lams_sk, rtol=1e-10)
+    # The order of entering/leaving matches a dense grid solved by brute force, and every
+    # event's breakpoint lies between the grid points where the support changes.
+    grid = np.geomspace(path.lam_max * 1.01, path.lam_max * 1e-4, 500)
+    assert [(a, j) for _, j, a in path.events] == _support_changes(X, y, grid)
+    for k, j, action in path.events:
+        above = grid[grid > path.lams[k]][-1]
+        below = grid[grid < path.lams[k]][0]
+        w_above, w_below = _brute_force(X, y, above), _brute_force(X, y, below)
+        assert (w_above[j] == 0) == (action == "enter")
+        assert (w_below[j] == 0) == (action == "leave")
+
+
+# -- ill-conditioned designs -----------------------------------------------------------------
+@pytest.mark.parametrize("n", [20, 100, 200])
+def test_raw_monomials_of_degree_30(n):
+    X, y = _monomial_problem(n)
+    path = lasso_homotopy(X, y)
+    assert isinstance(path, HomotopyPath)
+    assert np.all(np.isfinite(path.coefs)) and np.all(np.isfinite(path.lams))
+    assert np.all(np.diff(path.lams) < 0) and path.lams[-1] == 0.0
+    # The residuals are reported honestly: recompute them independently (they agree up to
+    # the rounding of their own evaluation, eps ||X||^2 ||w|| / ||X^T y|| ~ 1e-10 at most).
+    mine = np.array([_kkt(X, y, lam, w) for lam, w in zip(path.lams, path.coefs, strict=True)])
+    np.testing.assert_allclose(path.kkt_residuals, mine, rtol=1e-2, atol=1e-10)
+    # Measured: KKT at the 1e-12 level wherever cond(X_A) allows; skipped degenerate joins
+    # below ~1e-7 lam_max cost at most ~1e-5 there.
+    deep = path.lams < 1e-7 * path.lam_max
+    assert np.max(path.kkt_residuals[~deep]) < 1e-9
+    assert np.mean(path.kkt_residuals <= 1e-8) >= 0.95
+    assert np.max(path.kkt_residuals) < 1e-4
+    assert "skipped as numerically degenerate" in path.message
+    # Down to 1e-5 lam_max the breakpoints agree with scikit-learn's (independent) LARS.
+    lams_sk, _ = _sklearn_lars(X, y)
+    top = path.lams[path.lams >= 1e-5 * path.lam_max]
+    np.testing.assert_allclose(top, lams_sk[: top.size], rtol=1e-6)
+
+
+def test_duplicate_column_is_skipped_and_the_path_stays_optimal():
+    X, y = _random(40, 5, 9)
+    X = np.column_stack([X, X[:, 0]])  # feature 5 duplicates feature 0
+    path = lasso_homotopy(X, y)
+    assert "feature 5" in path.message or "feature 0" in path.message
+    assert path.kkt_residuals.max() < 1e-12  # w_0 + w_5 is what matters; one of them suffices
+    X5, _ = X[:, :5], None
+    reference = lasso_homotopy(X5, y)
+    fit = path.coefs_at(reference.lams) @ X.T
+    np.testing.assert_allclose(fit, reference.coefs @ X5.T, atol=1e-10)
+
+
+# -- stopping -------------------------------------------------------------------------------
+@pytest.mark.parametrize("factorization", FACTORIZATIONS)
+def test_lam_min_stops_exactly_there(factorization):
+    X, y = _random(50, 10, 10)
+    full = lasso_homotopy(X, y, factorization=factorization)
+    lam_min = 0.5 * (full.lams[4] + full.lams[5])
+    part = lasso_homotopy(X, y, lam_min=lam_min, factorization=factorization)
+    assert part.lams[-1] == lam_min
+    np.testing.assert_allclose(part.lams[:-1], full.lams[:5], rtol=1e-14)
+    np.testing.assert_allclose(part.coefs[-1], full.coefs_at([lam_min])[0], atol=1e-12)
+    assert [e for e in full.events if e[0] < 5] == part.events
+
+
+def test_lam_min_above_lam_max_and_zero_response():
+    X, y = _random(20, 4, 11)
+    path = lasso_homotopy(X, y, lam_min=1e6)
+    assert path.lams.tolist() == [path.lam_max] and not path.coefs.any()
+    flat = lasso_homotopy(X, np.zeros(20))
+    assert flat.lams.tolist() == [0.0] and flat.events == [] and not flat.coefs.any()
+
+
+def test_max_steps_is_reported():
+    X, y = _random(50, 10, 12)
+    path = lasso_homotopy(X, y, max_steps=3)
+    assert path.n_steps == 3 and "max_steps=3" in path.message
+    assert path.lams.size == 4
+
+
+def test_coefs_at_outside_the_path():
+    X, y = _random(30, 5, 13)
+    path = lasso_homotopy(X, y, lam_min=1.0)
+    np.testing.assert_array_equal(path.coefs_at([2 * path.lam_max]), np.zeros((1, 5)))
+    with pytest.raises(ReglabInputError, match="lams"):
+        path.coefs_at([0.5])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"lam_min": -1.0}, "lam_min"),
+        ({"gram": np.eye(3)}, "gram"),
+        ({"Xty": np.zeros(3)}, "Xty"),
+        ({"max_steps": 0}, "max_steps"),
+        ({"max_steps": 2.5}, "max_steps"),
+        ({"factorization": "svd"}, "factorization"),
+        ({"factorization": "qr", "gram": np.eye(4)}, "gram"),
+    ],
+)
+def test_bad_input(kwargs, name):
+    X, y = _random(10, 4, 14)
+    with pytest.raises(ReglabInputError, match=f"^{name}:"):
+        lasso_homotopy(X, y, **kwargs)
+    with pytest.raises(ReglabInputError, match="^y:"):
+        lasso_homotopy(X, y[:-1])
