@@ -183,6 +183,12 @@ def test_identity_hessian_l1_is_soft_thresholding():
         assert sol.zero_coordinates == tuple(np.flatnonzero(expected == 0))
         sparse_seen |= sol.sparse
         dense_seen |= not sol.sparse
+        # penalized: argmin (w - c)^2 + lam |w|_1 = soft(c, lam / 2)
+        lam = rng.uniform(0.1, 4.0)
+        pen = penalized_minimum(QuadraticLoss(center, np.eye(2)), L1(), lam)
+        soft = np.sign(center) * np.maximum(np.abs(center) - lam / 2, 0)
+        np.testing.assert_allclose(pen.w, soft, rtol=1e-14, atol=1e-15)
+        assert pen.zero_coordinates == tuple(np.flatnonzero(soft == 0))
     assert sparse_seen and dense_seen
 
 

@@ -42,7 +42,23 @@ No answer is decided by a grid argmin. Every case uses the structure of the 2-D 
   candidates too. A point is kept as a local minimum of the constrained problem only if the
   gradient points out of the ball (``λ > 0``); a minimum along the boundary with ``λ > 0``
   satisfies the second-order sufficient condition. For convex balls the candidate with ``λ > 0``
-  is the global minimum (KKT is sufficient); if the scan found none, it is repeated finer.
+  is the global minimum (KKT is sufficient); if the scan found none, it is repeated finer. The
+  grid has 1024 cells per quarter, times ``ceil(sqrt(κ) / 32)`` for condition number ``κ`` (up
+  to 131072): only two stationary points closer than one cell could hide each other, which for
+  ``p < 1`` is the one resolution limit of this module.
+* A zero weight makes any of these balls a strip ``|w_j| <= r_j`` with the other weight free:
+  ``w_j`` is ``w*_j`` clipped to the strip and the free weight follows in closed form.
+
+The penalized problem (:func:`penalized_minimum`) enumerates the sign/zero patterns for
+``L1``/elastic net/``L2``/``L∞`` (a KKT test each), and for other ``Lp`` reduces to one
+dimension by minimizing out one weight exactly (``p > 1``: the penalty's proximal map;
+``p < 1``: the branch of nonzero local minima, plus the axes and the origin).
+
+Sparsity is always a structural answer: a solution has a zero coordinate because the chosen
+candidate is an axis point (a corner, a cusp, the origin), never because a number is small. For
+balls that are smooth on the axes (``L2``, ``Lp`` with ``p > 1``) or whose corners are off the
+axes (``L∞``) that happens only in the non-generic case where the closed form lands exactly on
+the axis.
 
 The multiplier is unique at every boundary point of these balls except the origin: on an axis
 point it follows from the nonzero coordinate, at an ``L∞`` corner from both. At ``R = 0`` (the
@@ -428,7 +444,8 @@ class GeometrySolution:
         ``False`` when ``w*`` lies inside the ball: then ``w = w*``, ``lam = 0``, no tangent.
     sparse : bool
         ``True`` when a coordinate of ``w`` is exactly zero. Decided structurally: the chosen
-        face is an axis point (corner, cusp) or the origin, never by a tolerance on ``w``.
+        face is an axis point (corner, cusp) or the origin, never by a tolerance on ``w``
+        (see the module notes for the smooth balls).
     zero_coordinates : tuple of int
         Indices of those coordinates.
     level : float
@@ -1150,16 +1167,17 @@ def _penalized_face(loss: QuadraticLoss, ball: _Ball, lam: float):
     curv, Q = np.linalg.eigh(H / np.outer(root_v, root_v))
     d = Q.T @ (root_v * c)
     patterns = _QUADRANT_SIGNS if alpha > 0 else _QUADRANT_SIGNS[:1]
-    candidates = []
+    scored = []
     for s in patterns:
         b = Q.T @ (root_v * s)
         z = (curv * d - 0.5 * alpha * lam * b) / (curv + beta * lam)
         w = Q @ z / root_v
-        consistent = np.all(w * s > 0) if alpha > 0 else True
-        loose = np.all(w * s >= 0) if alpha > 0 else True
-        candidates.append((not consistent, not loose, loss.value(w) + lam * ball.value(w), w))
-    consistent = [cand for cand in candidates if cand[1] is False]
-    _, _, _, w = min(consistent or candidates, key=lambda cand: (cand[0], cand[2]))
+        strict = alpha == 0 or bool(np.all(w * s > 0))
+        loose = alpha == 0 or bool(np.all(w * s >= 0))
+        scored.append(((not strict, not loose, loss.value(w) + lam * ball.value(w)), w))
+    # The sign-consistent pattern; if rounding rejected all (the solution then sits on an
+    # axis), the best loosely consistent one.
+    _, w = min(scored, key=lambda item: item[0])
     return w, _ARC, np.zeros(2, dtype=bool)
 
 
