@@ -482,7 +482,7 @@ def test_path_and_cv_figure_marks_both_panels(prostate_cv, lang, tmp_path, caplo
 def test_figures_cli_writes_files_and_prints_paths(tmp_path, capsys):
     out = tmp_path / "new" / "folder"
     args = argparse.Namespace(out=str(out), lang="ja", format="svg",
-                              only=["l1_corner", "05_l2_tangent"])
+                              only=["l1_corner", "05_l2_tangent", "6"])
     assert run_figures(args) == 0
     printed = capsys.readouterr().out.splitlines()
     expected = [out / "05_l2_tangent.svg", out / "06_l1_corner.svg"]  # lecture order

@@ -2,8 +2,8 @@
 
 The argument parsing lives in :mod:`reglab.cli`; this module writes the files. Each figure of
 :data:`reglab.figures.FIGURES` is saved as ``DIR/<name>.<format>`` (``01_overfitting.png``...),
-and each path written is printed on its own line. ``--only`` takes figure names, either whole
-(``05_l2_tangent``) or without their number (``l2_tangent``).
+and each path written is printed on its own line. ``--only`` takes figure names, whole
+(``05_l2_tangent``), without their number (``l2_tangent``) or just the number (``5``).
 """
 
 from __future__ import annotations
@@ -33,10 +33,14 @@ def resolve_names(only: list[str] | None) -> list[str]:
 
     if not only:
         return list(FIGURES)
-    short = {key.split("_", 1)[1]: key for key in FIGURES}
+    # Each figure answers to "05_l2_tangent", "l2_tangent" and "05" (or "5").
+    aliases = {}
+    for key in FIGURES:
+        number, short = key.split("_", 1)
+        aliases.update({key: key, short: key, number: key, str(int(number)): key})
     selected: list[str] = []
     for name in only:
-        key = name if name in FIGURES else short.get(name)
+        key = aliases.get(name)
         if key is None:
             raise ReglabInputError("--only", f"must be one of {', '.join(FIGURES)}", name)
         if key not in selected:

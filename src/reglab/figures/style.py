@@ -30,6 +30,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from reglab._validation import ReglabInputError
 from reglab.figures.labels import check_lang
 
 __all__ = [
@@ -134,8 +135,6 @@ def make_axes(
     **subplot_kw
         Passed to :meth:`Figure.subplots` for a new figure (``sharex``, ``subplot_kw``...).
     """
-    from reglab._validation import ReglabInputError
-
     count = shape[0] * shape[1]
     if ax is None:
         figure = Figure(figsize=figsize, layout="constrained")
