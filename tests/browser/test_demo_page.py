@@ -77,6 +77,7 @@ def test_page_loads_offline_named_with_math(lab_server, lab, stacks):
     page = lab.page
     title = translate("page.demo.title", "ja")
     expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page).to_have_title(title)
     assert handle(lab).count() == 1
     expect(page.locator("mjx-container").first).to_be_visible()  # the objective, typeset
     stack = stacks[DEGREES[-1]]
@@ -90,6 +91,7 @@ def test_root_serves_the_first_page_in_the_browser_language(lab_server, new_lab)
     lab = new_lab("en-US")
     lab.open(f"{lab_server}/")  # not Panel's index page, which loads Google Fonts
     expect(lab.page.get_by_role("heading", name=translate("page.demo.title", "en"))).to_be_visible()
+    expect(lab.page).to_have_title(translate("page.demo.title", "en"))
     assert handle(lab, "en").count() == 1
     lab.open(f"{lab_server}/demo?lang=ja")  # the URL wins over Accept-Language
     expect(lab.page.get_by_role("heading", name=translate("page.demo.title", "ja"))).to_be_visible()

@@ -104,21 +104,24 @@ def page_view(slug: str, lang: Language, *, live: bool = True, nav: bool = True)
                      sizing_mode="stretch_width", name=f"reglab.{slug}")
 
 
-def build_app(lang: Language | None = None) -> dict[str, Callable[[], pn.Column]]:
+def build_app(lang: Language | None = None) -> dict[str, Callable[[], None]]:
     """Return the pages for :func:`panel.serve`: ``{slug: function}``, the first also at ``/``.
 
     Each function builds its page for one browser session, in the language of that session
-    (``lang`` if given, else :func:`session_language`).
+    (``lang`` if given, else :func:`session_language`), and adds it to the session's document
+    with the page's title.
     """
     if lang is not None:
         check_language(lang)
 
-    def make(slug: str) -> Callable[[], pn.Column]:
-        def app() -> pn.Column:
+    def make(slug: str) -> Callable[[], None]:
+        def app() -> None:
             pn.extension(*EXTENSIONS)
-            view = page_view(slug, session_language(lang))
-            pn.state.curdoc.title = translate(find_page(slug).title_key, session_language(lang))
-            return view
+            session_lang = session_language(lang)
+            # servable() rather than returning the page: panel.serve would title every
+            # document with one fixed string, and the title is in the visitor's language.
+            page_view(slug, session_lang).servable(
+                title=translate(find_page(slug).title_key, session_lang))
 
         app.__name__ = f"reglab_{slug}"
         return app

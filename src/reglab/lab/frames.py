@@ -176,7 +176,7 @@ class FrameStack:
             views[view] = MappingProxyType(checked)
 
         values: dict[str, np.ndarray] = {}
-        for name, value in self.values.items():
+        for name, value in (self.values or {}).items():
             _check_name("values name", name)
             where = f"values[{name!r}]"
             ndim = _ndim(where, value)
@@ -187,7 +187,7 @@ class FrameStack:
             values[name] = _frozen(array)
 
         texts: dict[str, tuple[str, ...]] = {}
-        for name, value in self.texts.items():
+        for name, value in (self.texts or {}).items():
             _check_name("texts name", name)
             where = f"texts[{name!r}]"
             if isinstance(value, str) or not isinstance(value, Iterable):

@@ -24,7 +24,9 @@ from reglab._validation import ReglabInputError
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "Language",
     "catalog",
+    "check_language",
     "format_number",
     "negotiate_language",
     "translate",

@@ -56,13 +56,9 @@ def serve(
     import panel as pn
 
     from reglab.lab.app import EXTENSIONS, build_app
-    from reglab.lab.i18n import translate
-    from reglab.lab.pages import registered_pages
 
     pn.extension(*EXTENSIONS)
-    apps = build_app(lang)
-    titles = {p.slug: translate(p.title_key, lang or "en") for p in registered_pages()}
-    titles["/"] = titles[registered_pages()[0].slug]
+    apps = build_app(lang)  # each page sets its own title, in the visitor's language
     shown_host = f"[{host}]" if ":" in host else host
     origins = [f"{shown_host}:{port}"]
     if host in ("127.0.0.1", "localhost", "::1"):
@@ -74,7 +70,6 @@ def serve(
         address=host,
         websocket_origin=sorted(set(origins)),
         show=open_browser,
-        title=titles,
         start=True,
         threaded=False,
         verbose=False,

@@ -155,7 +155,7 @@ def build_page(lang: Language, *, live: bool = True) -> pn.viewable.Viewable:
 
     slider = scrub.slider("label", title=translate("axis.lambda", lang),
                           aria_label=translate("control.lambda.aria", lang), width=420)
-    readout = scrub.readout("readout", styles={"font-size": "15px"}, width=520)
+    readout = scrub.readout("readout", styles={"font-size": "15px"}, width=620, margin=(5, 10))
 
     degree_choice = pn.widgets.RadioButtonGroup(
         label=translate("control.degree", lang), options={f"M = {d}": d for d in DEGREES},
