@@ -1732,8 +1732,8 @@ def sparsity_experiment(penalties, n_trials: int = 2000, *, family: str = "symme
     Every trial's constrained solution is computed exactly (the same engines as
     :func:`constrained_minimum`, batched) and counted sparse when it sits on an axis. See
     :func:`sparsity_sample` for the seeded distribution. 2000 trials of ``L2``, ``L1``,
-    ``ElasticNet(0.5)`` and ``Lp(0.5)`` take well under a second on one core (see
-    ``benchmarks/bench_geometry.py``).
+    ``ElasticNet(0.5)`` and ``Lp(0.5)`` took about 1 s on the 2-core development machine with
+    other jobs running (``benchmarks/bench_geometry.py``); the ``Lp`` boundary scans dominate.
 
     Parameters
     ----------
