@@ -28,7 +28,8 @@ Pages: the demo page served by ``python -m reglab.lab.server`` (two plots and a 
 a synthetic standalone page with four linked plots of 300 points and 200 frames (the size of
 the real pages), opened from a file. For both, the script work of one step is also timed
 without any scheduling (set the slider's value from script, then repaint every plot), which
-separates the lab's own cost from the browser's frame scheduling and the machine's load.
+separates the lab's own cost (the scrub callback; painting the plots, in software here since
+Chromium runs with --disable-gpu) from the browser's frame scheduling and the machine's load.
 Keyboard steps press ArrowRight/ArrowLeft on the slider handle; the drag moves the mouse in
 20 steps of 8 px with the button down, towards the side of the slider with more room.
 """
@@ -90,20 +91,23 @@ INSTRUMENT_BOKEH = """() => {
   return plots.length
 }"""
 
-# The script work of one step without any scheduling: set the slider's value from script (the
-# scrub callback copies the frame and the glyphs take the new data) and repaint every plot.
-WORK_JS = """(name) => {
+# The script work of one step without any frame scheduling: set the slider's value from
+# script (the scrub callback copies the frame, the glyphs take the new data), then repaint every
+# plot in full (all painters invalidated: an upper bound of what a step repaints).
+WORK_JS = """async (name) => {
   const slider = Bokeh.documents[0].get_model_by_name(name)
   const plots = [...Bokeh.index.query((v) => v.model.type === "Figure" || v.model.type === "Plot")]
   const callback = [], paint = []
-  const n = Math.min(60, slider.categories.length)
+  const n = Math.min(40, slider.categories.length)
   for (let i = 0; i < n; i++) {
     const t0 = performance.now()
     slider.value = slider.categories[i]
+    callback.push(performance.now() - t0)
+    await new Promise((resolve) => setTimeout(resolve, 0))  // let the glyphs take the data
     const t1 = performance.now()
-    for (const view of plots) { view.repaint() }
-    callback.push(t1 - t0)
+    for (const view of plots) { view.invalidate_painters(); view.paint() }
     paint.push(performance.now() - t1)
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 20)))
   }
   const median = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]
   return [median(callback), median(paint)]
@@ -174,6 +178,7 @@ def lab_server() -> Iterator[str]:
 def synthetic_page(path: Path, n_frames: int = 200, n_points: int = 300) -> Path:
     """A standalone page with four plots linked to one slider (the size of a real page)."""
     import panel as pn
+    from bokeh.models import Range1d
     from bokeh.plotting import figure
 
     from reglab.lab.export import inline_cdn_links
@@ -196,7 +201,11 @@ def synthetic_page(path: Path, n_frames: int = 200, n_points: int = 300) -> Path
     plots = []
     for view, glyph in (("curve", "line"), ("bars", "vbar"), ("ball", "line"),
                         ("cursor", "line")):
-        plot = figure(width=300, height=260, toolbar_location=None)
+        x_name, y_name = ("j", "w") if glyph == "vbar" else ("x", "y")
+        # Fixed axes, as the lab's pages have: auto-ranging would repaint a second time.
+        plot = figure(width=300, height=260, toolbar_location=None,
+                      x_range=Range1d(*stack.column_range(view, [x_name])),
+                      y_range=Range1d(*stack.column_range(view, [y_name])))
         source = scrub.sources[view]
         if glyph == "vbar":
             plot.vbar(x="j", top="w", width=0.7, source=source)
@@ -310,9 +319,9 @@ def main() -> int:
     for name, result in results.items():
         print(summary(f"{name}: keys", result["keys"], args.steps, floor_keys))
         print(summary(f"{name}: drag", result["drag"], args.drag_steps, floor_drag))
-    print("script work per step, median ms (scrub callback + glyph data; repaint of every plot):")
+    print("script work per step, median ms: scrub callback | full repaint of every plot")
     for name, (callback, paint) in work.items():
-        print(f"  {name:28s} {callback:5.2f} + {paint:5.2f}")
+        print(f"  {name:28s} {callback:6.2f} | {paint:6.2f}")
     return 0
 
 
