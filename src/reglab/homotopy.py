@@ -84,6 +84,10 @@ _CHOLESKY_MAX_COND = 1e6
 _DEGENERATE_PIVOT = 1e-12
 """Cheap first test: a new pivot below this fraction of the column's norm (QR) or ``G_jj``
 (Cholesky, squared) is degenerate whatever the rest of ``R``; it also keeps ``sqrt`` real."""
+_STEP_COND = 1e3
+"""Below this ``cond(X_A)`` the Cholesky variant steps to a breakpoint (``w + t d``) instead of
+solving there afresh: the two agree to ~1e-13, and the solve costs ``O(k^2)``."""
+
 _QR_MAX_FEATURES = 256
 """``factorization="auto"`` uses QR up to this many features and the Gram/Cholesky one above."""
 
@@ -170,6 +174,7 @@ class _ActiveSet:
         self._Xty = Xty
         self.capacity, self.max_cond = capacity, max_cond
         self.index: list[int] = []
+        self.cond = 1.0  # cond_1(R) estimated at the last join
         self._R = np.empty((0, 0), order="F")
         self._Z_buffer = np.empty((capacity, 2))
         self._signs_buffer = np.empty(capacity)
@@ -190,12 +195,16 @@ class _ActiveSet:
     def _border(self, h: np.ndarray, rho: float) -> np.ndarray | None:
         """``R`` bordered by the column ``(h, rho)``; None if ``cond_1`` would pass ``max_cond``."""
         k = self.size
-        R = np.zeros((k + 1, k + 1), order="F")
+        R = np.empty((k + 1, k + 1), order="F")
         R[:k, :k] = self._R
+        R[k, :k] = 0.0
         R[:k, k] = h
         R[k, k] = rho
         rcond = lapack.dtrcon(R, norm="1", uplo="U", diag="N")[0]
-        return R if rcond * self.max_cond > 1.0 else None
+        if not rcond * self.max_cond > 1.0:
+            return None
+        self.cond = 1.0 / rcond  # an upper bound after later drops, which cannot raise it
+        return R
 
     def _commit(self, j: int, sign: float, R: np.ndarray, h: np.ndarray, rho: float,
                 r_new: float) -> None:
@@ -243,7 +252,11 @@ class _QRActiveSet(_ActiveSet):
 
     ``C = X^T Q`` is kept too, so the correlations come as ``X^T y - C (r - μ z)`` from the
     orthonormal basis: the huge, cancelling coefficients of an ill-conditioned fit never enter.
+    Breakpoint solutions are solved afresh rather than stepped to (``w + t d``): with
+    ``cond(X_A)`` up to ~1e7 the direction ``d`` carries errors the fresh solve does not.
     """
+
+    resolve_breakpoints = True
 
     def __init__(self, X: np.ndarray, y: np.ndarray, Xty: np.ndarray):
         n, p = X.shape
@@ -315,9 +328,12 @@ class _CholeskyActiveSet(_ActiveSet):
 
     A join borders ``R`` after one triangular solve ``R^T h = G_Aj``; a drop restores the
     triangle with Givens rotations (``scipy.linalg.qr_delete`` on ``R`` as the R factor of
-    itself, ``Q = I``). ``GA`` holds the rows ``G[j, :]`` of the active features in the
-    factor's order, so the rates are ``GA^T [w_A, d]``.
+    itself, ``Q = I``). ``GA`` holds the rows ``G[j, :]`` of the active features, each in a
+    slot that stays put while others come and go (``slot[i]`` for the feature at position
+    ``i`` of the factor), so a drop moves one row of length p, not all the later ones.
     """
+
+    resolve_breakpoints = False
 
     def __init__(self, G: np.ndarray, Xty: np.ndarray, n_samples: int):
         p = G.shape[0]
@@ -325,6 +341,7 @@ class _CholeskyActiveSet(_ActiveSet):
         self._G = G
         self._diag = np.diag(G).copy()
         self._GA = np.empty((self.capacity, p))
+        self._slot = np.empty(self.capacity, dtype=np.intp)
 
     def add(self, j: int, sign: float) -> bool:
         """Append column ``j``; False (nothing changed) if it is numerically degenerate."""
@@ -332,7 +349,7 @@ class _CholeskyActiveSet(_ActiveSet):
         if k >= self.capacity or not self._diag[j] > 0:
             return False
         if k:
-            h = blas.dtrsv(self._R, self._GA[:k, j], trans=1)
+            h = blas.dtrsv(self._R, self._G[j, self.index], trans=1)  # G is symmetric
             rho2 = self._diag[j] - h @ h
         else:
             h, rho2 = np.empty(0), self._diag[j]
@@ -342,14 +359,20 @@ class _CholeskyActiveSet(_ActiveSet):
         R = self._border(h, rho)
         if R is None:
             return False
-        self._GA[k] = self._G[j]
+        self._GA[k] = self._G[j]  # slots 0..k-1 are taken, slot k is free
+        self._slot[k] = k
         self._commit(j, sign, R, h, rho, (self._Xty[j] - h @ self._Z[:, 0]) / rho)
         return True
 
     def remove(self, position: int) -> None:
         """Drop the column at ``position``: Givens rotations on ``R``, ``Z`` solved afresh."""
         k = self.size - 1
-        self._GA[position:k] = self._GA[position + 1 : k + 1]
+        slot = self._slot
+        free = slot[position]
+        if free != k:  # move the row in the last slot into the freed one
+            self._GA[free] = self._GA[k]
+            slot[(slot[: k + 1] == k).nonzero()[0]] = free
+        slot[position:k] = slot[position + 1 : k + 1]
         if k:
             _, R = qr_delete(np.eye(k + 1), self._R, position, which="col", check_finite=False)
         self._delete(position)
@@ -360,7 +383,10 @@ class _CholeskyActiveSet(_ActiveSet):
         self._Z_buffer[:k] = blas.dtrsm(1.0, self._R, rhs, trans_a=1)
 
     def _rates(self, B, Wd):
-        return self._GA[: self.size].T @ Wd  # G_{:A} [w_A, d]
+        k = self.size
+        V = np.empty((k, 2))
+        V[self._slot[:k]] = Wd
+        return self._GA[:k].T @ V  # G_{:A} [w_A, d]
 
     def correlations(self, coefs: np.ndarray) -> np.ndarray:
         """``X^T y - G w`` for every row ``w`` of ``coefs`` (only ever-active columns used)."""
@@ -655,7 +681,12 @@ class _Homotopy:
                 # The breakpoint solution is the one before the joins, where the joining
                 # features are exactly 0: after them an ill-conditioned solve leaves rounding
                 # in their entries that could not simply be zeroed without spoiling the fit.
-                before = self._row(active.coef(mu)) if joiners.size else None
+                if not joiners.size:
+                    before = None
+                elif active.resolve_breakpoints or leavers.size or active.cond > _STEP_COND:
+                    before = self._row(active.coef(mu))
+                else:  # w + t d: exact on the segment, and no O(k^2) solve for large k
+                    before = self._row(w + step * d)
                 joined = self._join(k, mu, joiners, signs)
                 fresh.update(joined)
                 if joined:
