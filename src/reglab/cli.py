@@ -303,7 +303,23 @@ def _run_figures(args) -> int:
 def _run_serve(args) -> int:
     from reglab.lab.server import serve
 
-    serve(port=args.port, host=args.host, open_browser=not args.no_browser)
+    if not 0 <= args.port <= 65535:
+        raise ReglabInputError("--port", "must lie in [0, 65535]", args.port)
+    serve(port=args.port, host=args.host, open_browser=not args.no_browser, lang=args.lang)
+    return 0
+
+
+def _run_export(args) -> int:
+    from reglab.lab.export import export_page
+
+    state = {}
+    for item in args.state or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ReglabInputError("--state", "must be written KEY=VALUE", item)
+        state[key] = value
+    written = export_page(args.out, page=args.page, lang=args.lang, state=state)
+    print(written)
     return 0
 
 
@@ -362,7 +378,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    serve.add_argument("--lang", choices=("ja", "en"),
+                       help="force the language (default: each browser's own)")
     serve.set_defaults(run=_run_serve)
+
+    export = commands.add_parser("export", help="save a lab page as one standalone HTML file")
+    export.add_argument("out", help="the .html file to write")
+    export.add_argument("--page", help="the page's slug (default: the first page)")
+    export.add_argument("--lang", default="ja", choices=("ja", "en"))
+    export.add_argument("--state", nargs="*", metavar="KEY=VALUE",
+                        help="the page's state, as in its URL (e.g. lam=0.01 degree=9)")
+    export.set_defaults(run=_run_export)
     return parser
 
 

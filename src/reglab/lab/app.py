@@ -13,7 +13,7 @@ templates ask Google Fonts for fonts) and so makes no request outside the machin
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import panel as pn
 
@@ -81,7 +81,8 @@ def _header(page: PageInfo, lang: Language, *, nav: bool) -> pn.pane.HTML:
                         margin=(5, 10))
 
 
-def page_view(slug: str, lang: Language, *, live: bool = True, nav: bool = True) -> pn.Column:
+def page_view(slug: str, lang: Language, *, live: bool = True, nav: bool = True,
+              state: Mapping[str, str] | None = None) -> pn.Column:
     """One page of the lab with its header, in ``lang``.
 
     Parameters
@@ -95,10 +96,13 @@ def page_view(slug: str, lang: Language, *, live: bool = True, nav: bool = True)
         HTML file: the page leaves out controls that need the server.
     nav : bool, default True
         Whether to show links to the other pages (only meaningful when served).
+    state : mapping of str to str, optional
+        The page's state as URL query parameters (``{"lam": "0.01", "degree": "9"}``); the
+        page starts from it (unknown or invalid entries are reported on the page, not lost).
     """
     lang = check_language(lang)
     page = find_page(slug)
-    content = page.build(lang, live=live)
+    content = page.build(lang, live=live, state=dict(state or {}))
     aria = pn.pane.HTML(aria_label_script(), width=0, height=0, margin=0)
     return pn.Column(_header(page, lang, nav=nav), content, aria,
                      sizing_mode="stretch_width", name=f"reglab.{slug}")

@@ -15,6 +15,7 @@ import base64
 import mimetypes
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from reglab._validation import ReglabInputError
@@ -84,7 +85,10 @@ def inline_cdn_links(html: str) -> str:
 
 
 def export_page(
-    path: str | os.PathLike[str], page: str | None = None, lang: Language = "ja"
+    path: str | os.PathLike[str],
+    page: str | None = None,
+    lang: Language = "ja",
+    state: Mapping[str, str] | None = None,
 ) -> Path:
     """Save one page of the lab as a standalone HTML file that makes no network request.
 
@@ -96,6 +100,8 @@ def export_page(
         Slug of the page; by default the first page.
     lang : {"ja", "en"}, default "ja"
         Language of the page.
+    state : mapping of str to str, optional
+        The page's state as URL query parameters (as in a shared link).
 
     Returns
     -------
@@ -115,7 +121,7 @@ def export_page(
     if target.suffix.lower() not in (".html", ".htm"):
         raise ReglabInputError("path", "must end with .html", str(path))
     pn.extension(*EXTENSIONS)
-    view = page_view(slug, lang, live=False, nav=False)
+    view = page_view(slug, lang, live=False, nav=False, state=state)
     target.parent.mkdir(parents=True, exist_ok=True)
     view.save(str(target), resources=INLINE, title=translate(info.title_key, lang),
               progress=False)

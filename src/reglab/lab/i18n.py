@@ -3,8 +3,9 @@
 Every string a page shows goes through :func:`translate` with a key of the catalogs
 ``messages_ja.json`` and ``messages_en.json`` (both hold the same keys, with the same
 ``{placeholders}``; a test checks it). Keys are dotted by area: ``app.*``, ``page.<slug>.*``,
-``control.*``, ``axis.*``, ``legend.*``, ``readout.*``, ``message.*``, ``tour.*``. A page that
-needs a new string adds its key to both catalogs.
+``control.*``, ``axis.*``, ``legend.*``, ``readout.*``, ``message.*``, ``tour.*``. A page keeps
+its own strings in ``pages/<slug>.ja.json`` and ``pages/<slug>.en.json`` (keys
+``page.<slug>.*``); the catalog of a language merges them all.
 
 The language of a served page comes from the browser's ``Accept-Language`` header
 (:func:`negotiate_language`) unless the URL asks for one (``?lang=en``).
@@ -50,11 +51,25 @@ def check_language(lang: object) -> Language:
 
 @cache
 def catalog(lang: Language) -> MappingProxyType[str, str]:
-    """Return the message catalog of ``lang`` (read once from the package's JSON file)."""
+    """Return the message catalog of ``lang``, read once from the package's JSON files.
+
+    The shared messages live in ``messages_<lang>.json``; each page may keep its own in
+    ``pages/<slug>.<lang>.json`` beside its module. A key defined twice is an error.
+    """
     lang = check_language(lang)
-    text = resources.files("reglab.lab").joinpath(f"messages_{lang}.json").read_text("utf-8")
-    messages = json.loads(text)
-    return MappingProxyType({str(k): str(v) for k, v in messages.items()})
+    files = [resources.files("reglab.lab").joinpath(f"messages_{lang}.json")]
+    files += sorted(
+        (f for f in resources.files("reglab.lab.pages").iterdir()
+         if f.name.endswith(f".{lang}.json")),
+        key=lambda f: f.name,
+    )
+    messages: dict[str, str] = {}
+    for file in files:
+        for key, value in json.loads(file.read_text("utf-8")).items():
+            if key in messages:
+                raise KeyError(f"message {key!r} is defined twice ({file.name})")
+            messages[str(key)] = str(value)
+    return MappingProxyType(messages)
 
 
 def translate(key: str, lang: Language, /, **fmt: object) -> str:

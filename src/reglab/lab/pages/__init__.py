@@ -4,7 +4,8 @@ A page module defines a builder and registers it with a module-level ``PAGE``::
 
     from reglab.lab.pages import PageInfo
 
-    def build_page(lang: Language, *, live: bool = True) -> pn.viewable.Viewable:
+    def build_page(lang: Language, *, live: bool = True,
+                   state: dict[str, str] | None = None) -> pn.viewable.Viewable:
         ...
 
     PAGE = PageInfo(slug="geometry", title_key="page.geometry.title", order=20,
@@ -13,7 +14,9 @@ A page module defines a builder and registers it with a module-level ``PAGE``::
 ``build_page`` returns the page's content (the lab adds the header, the navigation and the
 accessibility script, see :func:`reglab.lab.app.page_view`). ``live`` is ``False`` when no
 Python runs behind the page (a saved HTML file): controls that need the server to recompute
-frames must then be disabled or left out; the frame sliders keep working. Pages are found by
+frames must then be disabled or left out; the frame sliders keep working. ``state`` is the
+page's state as URL query parameters (what ``pn.state.location`` syncs when served): the page
+starts from it, so a shared link or an exported file reproduces the exact view. Pages are found by
 :func:`registered_pages`, so adding one touches no other file (except the message catalogs).
 """
 
@@ -43,7 +46,7 @@ class PageInfo:
     order : int
         Position in the navigation; the lowest comes first and is also served at ``/``.
     build : callable
-        ``build(lang, *, live=True) -> panel viewable``: the page's content.
+        ``build(lang, *, live=True, state=None) -> panel viewable``: the page's content.
     """
 
     slug: str

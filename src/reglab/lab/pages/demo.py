@@ -121,7 +121,8 @@ def _coef_range(stack: FrameStack) -> tuple[float, float]:
     return -bound, bound
 
 
-def build_page(lang: Language, *, live: bool = True) -> pn.viewable.Viewable:
+def build_page(lang: Language, *, live: bool = True,
+               state: dict[str, str] | None = None) -> pn.viewable.Viewable:
     """Build the demo page: degree buttons, a λ slider, the fit and its coefficients, linked."""
     x, y = sin_data()
     degree = DEGREES[-1]
