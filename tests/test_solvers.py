@@ -318,6 +318,31 @@ def test_ridge_and_lp2_solve_the_normal_equations():
         assert result.converged
 
 
+@pytest.mark.parametrize("penalty", [L1(weights=[0, 1, 2, 1, 0.5]), L2(weights=[0, 1, 2, 1, 0.5]),
+                                     ElasticNet(0.3, weights=[0, 1, 2, 1, 0.5])], ids=repr)
+def test_reported_kkt_is_the_penalty_subdifferential_distance(penalty):
+    X, y = random_problem(n=30, p=5, seed=20)
+    for lam in (0.1, 3.0, 30.0):
+        result = solve(X, y, penalty, lam)
+        g = 2 * X.T @ (y - X @ result.w)
+        expected = penalty.subdiff_distance(result.w, g, lam).max() / np.abs(2 * X.T @ y).max()
+        assert result.kkt == pytest.approx(expected, rel=1e-12, abs=1e-18)
+        assert kkt_residual(X, y, penalty, lam, result.w) == pytest.approx(expected, rel=1e-12,
+                                                                           abs=1e-18)
+
+
+@pytest.mark.parametrize("penalty", [Lp(1.5), Lp(3.0), Lp(math.inf), Lp(0.5), ElasticNet(0.3)],
+                         ids=repr)
+def test_more_features_than_samples(penalty):
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((10, 25))
+    y = rng.standard_normal(10)
+    for lam in (10.0, 0.1):
+        result = solve(X, y, penalty, lam)
+        assert result.converged, result.message
+        assert result.kkt <= 1e-10
+
+
 def test_lambda_zero_is_least_squares():
     X, y = random_problem(n=30, p=5, seed=6)
     ols = np.linalg.lstsq(X, y, rcond=None)[0]
@@ -419,6 +444,18 @@ def test_nonconvex_lp_returns_a_certified_local_minimum(p):
     assert result.certificate.value == pytest.approx(kkt_residual(X, y, Lp(p), lam, w))
     _check_local_minimum(X, y, Lp(p), lam, w)
     assert duality_gap(X, y, Lp(p), lam, w) is None
+
+
+def test_nonconvex_lp_with_an_unpenalized_coefficient():
+    X, y = random_problem(n=50, p=5, seed=22)
+    v = np.array([0.0, 1.0, 1.0, 2.0, 1.0])
+    lam = 50.0  # large: every penalized coefficient is pushed to zero or nearly
+    result = solve(X, y, Lp(0.5, weights=v), lam)
+    assert result.converged
+    assert result.w[0] != 0
+    g = 2 * X.T @ (y - X @ result.w)
+    assert abs(g[0]) <= 1e-10 * np.abs(2 * X.T @ y).max()  # least squares in that coefficient
+    _check_local_minimum(X, y, Lp(0.5, weights=v), lam, result.w)
 
 
 def test_nonconvex_lp_path_is_a_continuation_of_local_minima():

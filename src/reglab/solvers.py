@@ -24,6 +24,13 @@ penalty                           method (exact where the mathematics allows)
                                   (:mod:`reglab.trend`)
 ================================  ==================================================================
 
+Rank-deficient designs (``p > n``, collinear polynomial columns) are handled where they arise:
+the active-set method follows the zero-curvature direction of a singular face until a
+coefficient reaches zero, so (as on the LARS path) no more than rank(X) penalized coefficients
+are active; least-squares pieces with no ridge part (unpenalized coefficients, the free set of
+the ``Lp(inf)`` homotopy, Newton steps whose Hessian is singular) take the minimum-norm
+solution. The generalized lasso needs X of full column rank (or ``X = I``) and says so.
+
 Each result carries a :class:`Certificate`: the relative duality gap for the convex penalties,
 the relative stationarity (KKT) residual for ``Lp`` with ``p < 1``. A solver never fails
 silently: when it stops short, ``converged`` is ``False``, the certificate is not ``ok`` and
@@ -63,6 +70,9 @@ _DEFAULT_MAX_ITER = 1000
 # Stop the inner iterations this far below the requested certificate tolerance, so that the
 # certificate (computed independently afterwards) passes with room to spare.
 _INNER = 1e-3
+# Newton's methods stop when the gradient is this fraction of tol (relative): quadratic
+# convergence takes them well below it in the same step that crosses it.
+_NEWTON_STOP = 1e-1
 
 
 # ------------------------------------------------------------------------------------------
@@ -348,6 +358,7 @@ class _Data:
             self.p = X.shape[1]
             self.c = X.T @ y
         self.b = 2.0 * self.c
+        self.yy = float(y @ y)
         self.scale = max(float(np.max(np.abs(self.b), initial=0.0)), _TINY)
         if not penalty_needs_gram:
             return
@@ -466,7 +477,7 @@ def _weighted_lasso(data, t, d, allowed, w0, margin, null_tol, max_iter):
             if n_solves >= max_iter:
                 return w, n_solves, False, f"active-set method stopped after {max_iter} solves"
             K = G2[idx[:, None], idx]
-            K[np.diag_indices_from(K)] += d[idx]
+            K.flat[:: idx.size + 1] += d[idx]
             wa, sa, ta = w[idx], signs[idx], t[idx]
             delta, ray = _face_step(K, b[idx] - ta * sa - K @ wa, null_tol)
             n_solves += 1
@@ -531,12 +542,11 @@ def _gap_quadratic_l1(data, w, t, d, F, r, g):
         theta = theta - X[:, Z] @ coef
         theta2[Z] -= root[Z] * coef
         correlation = 2.0 * (X.T @ theta + root * theta2)
-    correlation = np.abs(correlation)[~zero]
-    limit = t[~zero]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(correlation > 0, limit / correlation, math.inf)
+    # The largest feasible scale: s |2 (X̃^T θ̃)_j| <= t_j on the penalized coordinates.
+    penalized = ~zero
+    worst = float(np.max(np.abs(correlation[penalized]) / t[penalized], initial=0.0))
     return F - _best_scaled_dual(theta @ y, theta @ theta + theta2 @ theta2,
-                                 float(np.min(ratios, initial=math.inf)))
+                                 1.0 / worst if worst > 0 else math.inf)
 
 
 def _best_scaled_dual(ty, norm2, s_max):
@@ -573,12 +583,20 @@ class _Solver:
         """Absolute duality gap at w, given ``F(w)``, ``r = y - Xw`` and ``g = 2 X^T r``."""
         raise NotImplementedError
 
+    def penalty_term(self, lam, w):
+        """``λ P(w)``."""
+        return lam * self.penalty.value(w)
+
+    def kkt_distance(self, lam, w, g):
+        """Per-coordinate distance from g to ``λ ∂P(w)`` (the penalty's own definition)."""
+        return self.penalty.subdiff_distance(w, g, lam)
+
     def _finish(self, lam, w, n_iter, finished, message):
-        data, penalty = self.data, self.penalty
+        data = self.data
         r = data.y - data.X @ w
         g = 2.0 * (data.X.T @ r)
-        F = float(r @ r) + lam * penalty.value(w)
-        kkt = _kkt(data, penalty, lam, w, g)
+        F = float(r @ r) + self.penalty_term(lam, w)
+        kkt = float(np.max(self.kkt_distance(lam, w, g), initial=0.0)) / data.scale
         value = kkt if self.kind == "kkt" else _relative(self.gap(lam, w, F, r, g), F)
         certificate = Certificate(self.kind, value, self.tol)
         converged = bool(finished and certificate.ok)
@@ -590,18 +608,36 @@ class _Solver:
 
 
 class _QuadraticL1Solver(_Solver):
-    """``L1``, ``L2``, ``ElasticNet`` (and ``Lp(1)``, ``Lp(2)``): the exact active-set method."""
+    """``L1``, ``L2``, ``ElasticNet`` (and ``Lp(1)``, ``Lp(2)``): the exact active-set method.
 
-    def __init__(self, data, penalty, tol, max_iter, l1_share):
+    The penalty is written ``λ P(w) = sum_j t_j |w_j| + sum_j d_j / 2 w_j^2``: ``t = λ a v``,
+    ``d = λ (1 - a) v`` for the elastic net (``a = 1`` the lasso), ``t = 0``, ``d = 2 λ v`` for
+    ridge.
+    """
+
+    def __init__(self, data, penalty, tol, max_iter, l1_share, ridge=False):
         super().__init__(data, penalty, tol, max_iter)
-        self.l1_share = l1_share  # P = sum v_j (a |w_j| + (1 - a)/2 w_j^2); L2 is a = 0, x2
+        v = self.v
+        self._t_unit = np.zeros(self.p) if ridge else l1_share * v
+        self._d_unit = 2.0 * v if ridge else (1.0 - l1_share) * v
+        self._all = np.ones(self.p, dtype=bool)
+        self._lam, self._td = None, None
 
     def coefficients(self, lam):
-        """``(t, d)``: the penalty as ``sum t_j |w_j| + sum d_j / 2 w_j^2``."""
-        a, v = self.l1_share, self.v
-        if isinstance(self.penalty, L2) or (isinstance(self.penalty, Lp) and self.penalty.p == 2):
-            return np.zeros(self.p), 2.0 * lam * v
-        return lam * a * v, lam * (1.0 - a) * v
+        """``(t, d)`` at λ."""
+        if lam != self._lam:
+            self._lam, self._td = lam, (lam * self._t_unit, lam * self._d_unit)
+        return self._td
+
+    def penalty_term(self, lam, w):
+        t, d = self.coefficients(lam)
+        return float(t @ np.abs(w) + 0.5 * (d @ (w * w)))
+
+    def kkt_distance(self, lam, w, g):
+        # The penalty's subdiff_distance, inlined: distance from g - d w to t * d|w|.
+        t, d = self.coefficients(lam)
+        g = g - d * w
+        return np.where(w == 0, np.maximum(np.abs(g) - t, 0.0), np.abs(g - t * np.sign(w)))
 
     def gap(self, lam, w, F, r, g):
         t, d = self.coefficients(lam)
@@ -611,9 +647,8 @@ class _QuadraticL1Solver(_Solver):
         t, d = self.coefficients(lam)
         start = np.zeros(self.p) if w0 is None else np.array(w0, dtype=float)
         w, n, ok, message = _weighted_lasso(
-            self.data, t, d, np.ones(self.p, dtype=bool), start,
-            _l1_margin(t, self.tol, self.data.scale), _INNER * self.tol * self.data.scale,
-            self.max_iter)
+            self.data, t, d, self._all, start, _l1_margin(t, self.tol, self.data.scale),
+            _INNER * self.tol * self.data.scale, self.max_iter)
         return self._finish(lam, w, n, ok, message)
 
 
@@ -765,7 +800,7 @@ class _LpSmoothSolver(_Solver):
         mu = lam * self.v
         penalized = mu > 0
         w = np.zeros(self.p) if w0 is None else np.array(w0, dtype=float)
-        stop = _INNER * self.tol * data.scale
+        stop = _NEWTON_STOP * self.tol * data.scale
         for n_iter in range(self.max_iter + 1):
             absw = np.abs(w)
             phi = np.zeros(self.p)
@@ -894,7 +929,7 @@ class _LpNonconvexSolver(_Solver):
         data, p = self.data, self.penalty.p
         mu = lam * self.v
         w = np.zeros(self.p) if w0 is None else np.array(w0, dtype=float)
-        stop = _INNER * self.tol * data.scale
+        stop = _NEWTON_STOP * self.tol * data.scale
         n_iter, budget = 0, self.max_iter
         while True:
             w, used, ok, message = self._stationary(w, mu, p, stop, budget - n_iter)
@@ -919,55 +954,77 @@ class _LpNonconvexSolver(_Solver):
     def _stationary(self, w, mu, p, stop, budget):
         """Stationary point on the support of w (plus the unpenalized coordinates)."""
         data = self.data
-        penalty_value = self._penalty(mu, p)
         unpenalized = mu == 0
         used = 0
         while True:
-            support = (w != 0) | unpenalized
-            A = np.flatnonzero(support)
+            A = np.flatnonzero((w != 0) | unpenalized)
             if A.size == 0:
                 return w, used, True, ""
-            wa, muA = w[A], mu[A]
-            pen = (muA > 0) & (wa != 0)
-            absw, sign = np.abs(wa), np.sign(wa)
-            penalty_grad = np.zeros(A.size)
-            penalty_grad[pen] = muA[pen] * p * absw[pen] ** (p - 1) * sign[pen]
-            grad = data.G2[A] @ w - data.b[A] + penalty_grad
-            if np.max(np.abs(grad), initial=0.0) <= stop:
-                return w, used, True, ""
-            if used >= budget:
-                return w, used, False, f"stopped after {budget} steps (not yet stationary)"
-            used += 1
-            new = self._newton(w, A, grad, absw, muA, pen, p, penalty_value)
-            if new is None:
-                new = self._mm_step(w, mu, p, stop)
-                if new is None:  # no descent left at rounding level: the certificate decides
+            # Newton on the support, in the support's own small arrays: the smooth part is
+            # 1/2 w^T G2 w - b^T w (+ ||y||^2), the penalty sum μ |w|^p with fixed signs.
+            G2, b, muA = data.G2[A[:, None], A], data.b[A], mu[A]
+            pen = np.flatnonzero(muA > 0)
+            mu_pen = muA[pen]
+            wa = w[A]
+            diagonal = np.arange(0, A.size * A.size, A.size + 1)[pen]
+            slack = 64 * _EPS * (data.yy + float(mu_pen @ np.abs(wa[pen]) ** p))
+            while True:
+                absw, sign = np.abs(wa[pen]), np.sign(wa[pen])
+                smooth_grad = G2 @ wa - b
+                grad = smooth_grad.copy()
+                grad[pen] += mu_pen * p * absw ** (p - 1) * sign
+                if np.max(np.abs(grad), initial=0.0) <= stop:
+                    w[A] = wa
                     return w, used, True, ""
+                if used >= budget:
+                    w[A] = wa
+                    return w, used, False, f"stopped after {budget} steps (not yet stationary)"
+                used += 1
+                step = self._newton_step(G2, grad, pen, diagonal, mu_pen, absw, sign, p)
+                if step is None or not self._armijo_on_support(
+                        wa, step, smooth_grad, grad, G2, pen, mu_pen, absw, p, slack):
+                    break
+                wa = wa + self._accepted
+            w[A] = wa
+            new = self._mm_step(w, mu, p, stop)
+            if new is None:  # no descent left at rounding level: the certificate decides
+                return w, used, True, ""
             w = new
 
-    def _newton(self, w, A, grad, absw, muA, pen, p, penalty_value):
-        data = self.data
-        H = data.G2[A[:, None], A]
-        H[np.flatnonzero(pen), np.flatnonzero(pen)] += (
-            muA[pen] * p * (p - 1) * absw[pen] ** (p - 2))
+    @staticmethod
+    def _newton_step(G2, grad, pen, diagonal, mu_pen, absw, sign, p):
+        """Newton step on the support, or None (indefinite, or a sign would change)."""
+        H = G2.copy()
+        H.flat[diagonal] += mu_pen * p * (p - 1) * absw ** (p - 2)
         factor = _cholesky(H)
         if factor is None:
             return None
         step = -_cho_solve(factor, grad)
-        # Stay in the orthant: Newton is only trusted while no penalized coordinate changes sign.
-        shrinking = pen & (np.sign(w[A]) * step < 0)
-        alpha_max = float(np.min(absw[shrinking] / -(np.sign(w[A]) * step)[shrinking],
-                                 initial=math.inf))
-
-        if alpha_max <= 1:  # a sign would change: leave that to the MM step
+        # Newton is only trusted inside the orthant; a sign change is left to the MM step.
+        if np.any(absw <= -(sign * step[pen])):
             return None
+        return step
 
-        def trial(alpha):
-            new = w.copy()
-            new[A] += alpha * step
-            return new
-
-        return _armijo(data, penalty_value, w, float(grad @ step), trial, max_halvings=4)
+    def _armijo_on_support(self, wa, step, smooth_grad, grad, G2, pen, mu_pen, absw, p, slack):
+        """Backtrack (at most 4 halvings) on F along the step; store the accepted step."""
+        slope = float(grad @ step)
+        if not slope < 0:
+            return False
+        alpha = 1.0
+        base = absw ** p
+        for _ in range(5):
+            trial = alpha * step
+            # F(w + trial) - F(w) with no cancellation against ||y||^2; the penalty part as
+            # |w|^p (expm1(p log1p(trial / w))) keeps its relative accuracy for small steps.
+            ratio = trial[pen] / wa[pen]
+            if np.all(ratio > -1):
+                change = (float(smooth_grad @ trial) + 0.5 * float(trial @ (G2 @ trial))
+                          + float(mu_pen @ (base * np.expm1(p * np.log1p(ratio)))))
+                if change <= 1e-4 * alpha * slope + slack:
+                    self._accepted = trial
+                    return True
+            alpha *= 0.5
+        return False
 
     def _mm_step(self, w, mu, p, stop):
         data = self.data
@@ -1010,9 +1067,8 @@ class _LpNonconvexSolver(_Solver):
         nonzero = candidates & (w != 0)
         gains[nonzero] = -(a[nonzero] * w[nonzero] ** 2 - beta[nonzero] * w[nonzero]
                            + mu[nonzero] * np.abs(w[nonzero]) ** p)
-        F = data.loss(w) + float(np.sum(mu * np.abs(w) ** p))
         j = int(np.argmin(gains))
-        if not gains[j] < -1e-12 * max(F, _TINY) - 64 * _EPS * float(data.y @ data.y):
+        if not gains[j] < -(1e-12 + 64 * _EPS) * data.yy:  # F <= ||y||^2 at w = 0
             return None
         return j, float(targets[j])
 
@@ -1075,14 +1131,14 @@ def _make_solver(X, y, penalty, tol, max_iter, gram):
     if isinstance(penalty, L1):
         return _QuadraticL1Solver(data, penalty, tol, max_iter, 1.0)
     if isinstance(penalty, L2):
-        return _QuadraticL1Solver(data, penalty, tol, max_iter, 0.0)
+        return _QuadraticL1Solver(data, penalty, tol, max_iter, 0.0, ridge=True)
     if isinstance(penalty, ElasticNet):
         return _QuadraticL1Solver(data, penalty, tol, max_iter, penalty.l1_ratio)
     if isinstance(penalty, Lp):
         if penalty.p == 1:
             return _QuadraticL1Solver(data, penalty, tol, max_iter, 1.0)
         if penalty.p == 2:
-            return _QuadraticL1Solver(data, penalty, tol, max_iter, 0.0)
+            return _QuadraticL1Solver(data, penalty, tol, max_iter, 0.0, ridge=True)
         if penalty.is_max_norm:
             return _LinfSolver(data, penalty, tol, max_iter)
         if penalty.p > 1:
