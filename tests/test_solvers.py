@@ -471,7 +471,7 @@ def test_nonconvex_lp_path_is_a_continuation_of_local_minima():
 # ------------------------------------------------------------------------------------------
 # DifferenceL1: the generalized lasso
 # ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("order", [0, 1, 2, 3])
 @pytest.mark.parametrize("lam", [0.3, 2.0, 20.0])
 def test_difference_identity_matches_enumeration(order, lam):
     rng = np.random.default_rng(11)
@@ -507,6 +507,18 @@ def test_difference_identity_matches_bvls_dual(order):
         dual = lsq_linear(D.T, y, bounds=(-lam / 2, lam / 2), method="bvls", tol=1e-15)
         np.testing.assert_allclose(result.w, y - D.T @ dual.x, atol=1e-7)
         assert result.converged and result.certificate.value <= TOL
+
+
+@pytest.mark.parametrize("p", [1.01, 1.05])
+def test_lp_near_one_with_huge_lambda_stays_finite_and_certified(p):
+    # w_j = ((2 |x_j^T y|) / (λ p))^(1/(p-1)) underflows for λ >> λ_max: the solver keeps the
+    # dual coordinate s = λ p |w|^(p-1) sign(w) and still certifies the answer.
+    X, y = random_problem(n=40, p=5, seed=23)
+    top = lam_max_l1(X, y)
+    for lam in (1e3 * top, 1e-6 * top):
+        result = solve(X, y, Lp(p), lam)
+        assert np.all(np.isfinite(result.w))
+        assert result.converged, result.message
 
 
 def test_difference_kkt_matches_the_penalty_subdifferential():

@@ -799,13 +799,32 @@ class _LpSmoothSolver(_Solver):
         data, p = self.data, self.penalty.p
         mu = lam * self.v
         penalized = mu > 0
+        mu_pen = mu[penalized]
         w = np.zeros(self.p) if w0 is None else np.array(w0, dtype=float)
         stop = _NEWTON_STOP * self.tol * data.scale
+        # Every minimizer has mu_j |w_j|^p <= F(w) <= F(0) = ||y||^2: a box that keeps trial
+        # points finite (for p near 1 a step in s can otherwise overflow w = ψ(s)).
+        bound = (data.yy / mu_pen) ** (1.0 / p)
+        w[penalized] = np.clip(w[penalized], -bound, bound)
+        # For p < 2 the state of a penalized coordinate is s = μ p |w|^(p-1) sign(w): w = ψ(s)
+        # may underflow to 0 (p near 1, large λ) while s still carries the solution.
+        s = mu_pen * p * np.abs(w[penalized]) ** (p - 1) * np.sign(w[penalized])
+        s_bound = mu_pen * p * bound ** (p - 1)
+        state = {}
+
+        def psi(s_values):
+            with np.errstate(under="ignore"):
+                return np.sign(s_values) * (np.abs(s_values) / (mu_pen * p)) ** (1.0 / (p - 1))
+
+        penalty_value = self._penalty_value(mu, p)
+        message = f"Newton's method stopped after {self.max_iter} steps"
         for n_iter in range(self.max_iter + 1):
-            absw = np.abs(w)
-            phi = np.zeros(self.p)
-            phi[penalized] = mu[penalized] * p * absw[penalized] ** (p - 1) * np.sign(w[penalized])
-            grad = data.G2 @ w - data.b + phi
+            grad = data.G2 @ w - data.b
+            if p < 2:
+                grad[penalized] += s
+            else:
+                grad[penalized] += mu_pen * p * np.abs(w[penalized]) ** (p - 1) * np.sign(
+                    w[penalized])
             if np.max(np.abs(grad), initial=0.0) <= stop:
                 return self._finish(lam, w, n_iter, True, "optimal")
             if n_iter == self.max_iter:
@@ -813,10 +832,9 @@ class _LpSmoothSolver(_Solver):
             if p < 2:
                 # ψ'(s) = |w| / ((p - 1) |s|) on penalized coordinates (0 at s = 0), 1 elsewhere.
                 slope_w = np.ones(self.p)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    slope_w[penalized] = np.where(
-                        w[penalized] != 0, absw[penalized] / ((p - 1) * np.abs(phi[penalized])),
-                        0.0)
+                with np.errstate(under="ignore"):
+                    slope_w[penalized] = (np.abs(s) / (mu_pen * p)) ** (1.0 / (p - 1) - 1.0) / (
+                        (p - 1) * mu_pen * p)
                 J = data.G2 * slope_w[None, :]
                 J[penalized, penalized] += 1.0
                 try:
@@ -825,28 +843,32 @@ class _LpSmoothSolver(_Solver):
                     dx = np.linalg.lstsq(J, -grad, rcond=None)[0]
                 direction = slope_w * dx
 
-                def trial(alpha, w=w, dx=dx, phi=phi):
+                def trial(alpha, w=w, s=s, dx=dx):
                     new = w + alpha * dx
-                    s = phi[penalized] + alpha * dx[penalized]
-                    with np.errstate(over="ignore"):
-                        new[penalized] = np.sign(s) * (np.abs(s) / (mu[penalized] * p)) ** (
-                            1.0 / (p - 1))
+                    state["s"] = np.clip(s + alpha * dx[penalized], -s_bound, s_bound)
+                    new[penalized] = psi(state["s"])
                     return new
             else:
                 curvature = np.zeros(self.p)
-                curvature[penalized] = mu[penalized] * p * (p - 1) * absw[penalized] ** (p - 2)
+                curvature[penalized] = mu_pen * p * (p - 1) * np.abs(w[penalized]) ** (p - 2)
                 direction = _psd_solve(data.G2 + np.diag(curvature), -grad)
 
                 def trial(alpha, w=w, direction=direction):
-                    return w + alpha * direction
-            new = _armijo(data, lambda u: float(np.sum(mu * np.abs(u) ** p)), w,
-                          float(grad @ direction), trial)
-            if new is None:
-                return self._finish(lam, w, n_iter, False,
-                                    "line search failed (no further decrease at rounding level)")
+                    new = w + alpha * direction
+                    new[penalized] = np.clip(new[penalized], -bound, bound)
+                    return new
+            new = _armijo(data, penalty_value, w, float(grad @ direction), trial)
+            if new is None:  # the certificate decides whether this is the answer
+                message = "stopped: no decrease left at rounding level"
+                break
             w = new
-        return self._finish(lam, w, self.max_iter, False,
-                            f"Newton's method stopped after {self.max_iter} steps")
+            if p < 2:
+                s = state["s"]
+        return self._finish(lam, w, n_iter, message.startswith("stopped:"), message)
+
+    @staticmethod
+    def _penalty_value(mu, p):
+        return lambda u: float(np.sum(mu * np.abs(u) ** p))
 
 
 def _armijo(data, penalty_value, w, slope, trial, max_halvings=60):
@@ -863,10 +885,11 @@ def _armijo(data, penalty_value, w, slope, trial, max_halvings=60):
     alpha = 1.0
     for _ in range(max_halvings):
         new = trial(alpha)
-        if np.all(np.isfinite(new)):
+        with np.errstate(over="ignore", invalid="ignore"):
             change = data.smooth_change(w, new - w) + penalty_value(new) - base
-            if (change <= 1e-4 * alpha * slope + slack) if slope < 0 else (change < 0):
-                return new
+        if math.isfinite(change) and (
+                (change <= 1e-4 * alpha * slope + slack) if slope < 0 else (change < 0)):
+            return new
         alpha *= 0.5
     return None
 

@@ -448,10 +448,11 @@ class GeneralizedLasso:
     leave wiggles of size ``eps λ`` in w, and ``λ ||D w||_1`` would count each of them. On the
     face w is a least-squares combination of indicator (k = 0), step (k = 1) or hat (k = 2)
     functions with knots where ``|u_i| = λ/2``; for k = 2 its slopes are then rounded to a
-    power-of-two grid (:func:`_exact_piecewise_linear`), so that ``D w`` is *exactly* zero
+    power-of-two grid (:func:`_exact_on_face`), so that ``D w`` is *exactly* zero
     between the knots and the gap reflects the solution, not the rounding. (Without that step
     the relative gap could not fall below about ``λ n 2^k eps max|w| / F``: 1e-8 near the
-    largest λ of the CO2 series.) For ``k > 2`` w is read off the dual.
+    largest λ of the CO2 series.) For ``k > 2`` (and ``X = I``) w is read off the dual and then
+    rounded onto the face the same way.
     """
 
     def __init__(self, X, y, order):
@@ -541,21 +542,21 @@ class GeneralizedLasso:
         return gap, F
 
     def _primal(self, u, sets, lam):
-        """Return the primal on the face ``sets``, built to lie exactly on it (k <= 2), or None.
+        """Return the primal on the face ``sets``, built to lie exactly on it, or None.
 
         On the face, ``D_F w = 0`` on the free rows and the signs of ``D_B w`` are those of
         ``u_B = ±λ/2``: w minimizes ``||y - X w||^2 + 2 u_B^T D_B w`` over the null space of
         ``D_F``, spanned by indicator (k = 0), step (k = 1) or hat (k = 2) functions, whose
         combinations have exactly zero k-th differences off the knots.
         """
-        if self.order > 2:
-            return None
         upper, lower = sets
         knots = np.flatnonzero(upper | lower)
         signs = np.where(upper[knots], 1.0, -1.0)
         y, n, beta = self.y, self.p, lam / 2.0
         if self._R is not None:
-            return self._primal_general(knots, signs, beta)
+            return self._primal_general(knots, signs, beta) if self.order <= 2 else None
+        if self.order > 2:  # read off the dual, then put exactly on the face
+            return _exact_on_face(y - self.op.MT(u), knots, self.order)
         if self.order == 0:  # soft thresholding
             w = np.zeros(n)
             w[knots] = y[knots] - beta * signs
@@ -595,7 +596,7 @@ class GeneralizedLasso:
         except LinAlgError:
             return None
         c = cho_solve_banded((lower_factor, True), rhs, check_finite=False)
-        return _exact_piecewise_linear(nodes, c, n)
+        return _exact_on_face(c[segment] * left + c[segment + 1] * right, knots, 2)
 
     def _primal_general(self, knots, signs, beta):
         X, y, p, k = self._X, self.y, self.p, self.order
@@ -623,7 +624,7 @@ class GeneralizedLasso:
                           check_finite=False)
         except LinAlgError:
             return None
-        return _exact_piecewise_linear(nodes, c, p) if k == 2 else basis @ c
+        return _exact_on_face(basis @ c, knots, 2) if k == 2 else basis @ c
 
     def subgradient_residual(self, w, u, g, lam):
         """``|g - D^T (2u)|`` per coordinate when ``2u`` is in ``λ ∂||D w||_1``, else None.
@@ -638,23 +639,32 @@ class GeneralizedLasso:
         return np.abs(g - _difference_adjoint(2.0 * u, self.order))
 
 
-def _exact_piecewise_linear(nodes, values, n):
-    """Return the piecewise-linear interpolant of ``values`` at ``nodes``, in exact arithmetic.
+def _exact_on_face(w, knots, order):
+    """Round w to a sequence whose k-th differences are *exactly* zero off the knots.
 
-    Its slopes are rounded to multiples of a power of two ``q`` (about ``2^-49 max|values|``) and
-    every entry is an integer multiple of q below ``2^50 q``: all of them, and all their
-    differences, are exact in floating point, so ``D_2 w`` is exactly zero between the nodes.
-    The rounding moves w by about ``n q`` along the face (same knots and signs), which changes
-    F only to second order at the face's minimizer.
+    On the face, ``z = D_{k-1} w`` is constant between knots (row i of ``D_k`` is
+    ``z_{i+1} - z_i``). Each run of z is replaced by its mean rounded to a multiple of a power
+    of two ``q`` (about ``2^-49 max|w|``), and w is rebuilt from z and its first k - 1 leading
+    differences by k - 1 cumulative sums in integer arithmetic: every entry is an exact
+    multiple of q, so ``D_k w`` is computed without rounding and vanishes between the knots.
+    The rounding moves w by about ``n^(k-1) q`` along the face (same knots, same signs), which
+    changes F only to second order at the face's minimizer.
     """
-    top = float(np.max(np.abs(values), initial=0.0))
-    q = 2.0 ** (math.frexp(top)[1] - 49) if top > 0 else 1.0
-    lengths = np.diff(nodes)
-    slopes = np.rint(np.diff(values) / lengths / q).astype(np.int64)
-    at_nodes = int(np.rint(values[0] / q)) + np.concatenate([[0], np.cumsum(lengths * slopes)])
-    j = np.arange(n)
-    segment = np.clip(np.searchsorted(nodes, j, side="right") - 1, 0, nodes.size - 2)
-    return (at_nodes[segment] + (j - nodes[segment]) * slopes[segment]).astype(float) * q
+    if order == 0:
+        return w
+    top = float(np.max(np.abs(w), initial=0.0))
+    if top == 0:
+        return w
+    q = 2.0 ** (math.frexp(top)[1] - 49)
+    z = np.diff(w, n=order - 1)
+    starts = np.concatenate([[0], knots + 1])
+    lengths = np.diff(np.concatenate([starts, [z.size]]))
+    runs = np.add.reduceat(z, starts) / lengths
+    integer = np.rint(np.repeat(runs, lengths) / q).astype(np.int64)
+    for j in range(order - 2, -1, -1):  # rebuild D_j w from D_{j+1} w and its first entry
+        first = np.int64(np.rint(np.diff(w, n=j)[0] / q))
+        integer = np.concatenate([[first], first + np.cumsum(integer)])
+    return integer.astype(float) * q
 
 
 def difference_duality_gap(X, y, order, lam, w):
