@@ -418,6 +418,23 @@ def _psd_solve(K, rhs):
     return np.linalg.lstsq(K, rhs, rcond=None)[0]
 
 
+def _qr_face(Z, y, linear):
+    """``argmin_z ||y - Z z||^2 + linear^T z`` by a QR factorization of Z (not its Gram matrix).
+
+    The normal equations ``Z^T Z z = Z^T y - linear / 2`` become
+    ``R z = Q^T y - R^{-T} linear / 2``: the error grows with cond(Z), not cond(Z)^2. Returns
+    None when Z is numerically rank deficient.
+    """
+    Q, R = np.linalg.qr(Z)
+    diagonal = np.abs(np.diag(R))
+    if diagonal.size == 0 or diagonal.min() <= Z.shape[0] * _EPS * diagonal.max():
+        return None
+    from scipy.linalg import solve_triangular
+
+    shifted = Q.T @ y - 0.5 * solve_triangular(R, linear, trans="T")
+    return solve_triangular(R, shifted)
+
+
 def _face_step(K, r, null_tol):
     """Step to the minimizer of the quadratic ``1/2 d^T K d - r^T d`` (K PSD).
 
@@ -649,7 +666,33 @@ class _QuadraticL1Solver(_Solver):
         w, n, ok, message = _weighted_lasso(
             self.data, t, d, self._all, start, _l1_margin(t, self.tol, self.data.scale),
             _INNER * self.tol * self.data.scale, self.max_iter)
-        return self._finish(lam, w, n, ok, message)
+        result = self._finish(lam, w, n, ok, message)
+        if ok and not result.certificate.ok:
+            result = self._polish(lam, result)
+        return result
+
+    def _polish(self, lam, result):
+        """Re-solve the final face by QR of the (augmented) columns instead of the Gram matrix.
+
+        With ``cond(X_A)`` near 1e8 or beyond (high-degree monomials at small λ) the Cholesky
+        solve of ``2 X_A^T X_A + diag(d)`` leaves a rounding residue the certificate sees.
+        """
+        t, d = self.coefficients(lam)
+        w = result.w
+        A = np.flatnonzero((w != 0) | (t == 0))
+        if A.size == 0:
+            return result
+        X = self.data.X
+        Z = np.vstack([X[:, A], np.diag(np.sqrt(d[A] / 2.0))])
+        z = _qr_face(Z, np.concatenate([self.data.y, np.zeros(A.size)]), t[A] * np.sign(w[A]))
+        if z is None or np.any((t[A] > 0) & (np.sign(z) != np.sign(w[A]))):
+            return result
+        polished = np.zeros(self.p)
+        polished[A] = z
+        candidate = self._finish(lam, polished, result.n_iter + 1, True,
+                                 "optimal (final face re-solved by QR)")
+        better = candidate.certificate.value < result.certificate.value
+        return candidate if better else result
 
 
 class _LinfSolver(_Solver):
@@ -681,6 +724,25 @@ class _LinfSolver(_Solver):
         norm = float(np.sum(np.abs(g)[penalized] / v[penalized]))
         s_max = lam / norm if norm > 0 else math.inf
         return F - _best_scaled_dual(theta @ data.y, theta @ theta, s_max)
+
+    def _polish(self, lam, result, C, free):
+        """Re-solve the final piece by QR: ``min ||y - Z z||^2 + λ t`` with ``z = (w_F, t)``.
+
+        ``Z = [X_F, X_C σ_C / v_C]``; the Gram-based homotopy squares cond(X_F), which at
+        small λ on monomial designs leaves a residue the certificate sees.
+        """
+        data, v, sigma = self.data, self.v, self.state["sigma"]
+        Z = np.column_stack([data.X[:, free], data.X[:, C] @ (sigma[C] / v[C])])
+        linear = np.zeros(Z.shape[1])
+        linear[-1] = lam
+        z = _qr_face(Z, data.y, linear)
+        if z is None:
+            return result
+        w = np.zeros(self.p)
+        w[free], w[C] = z[:-1], z[-1] * sigma[C] / v[C]
+        candidate = self._finish(lam, w, result.n_iter + 1, True,
+                                 "optimal (final piece re-solved by QR)")
+        return candidate if candidate.certificate.value < result.certificate.value else result
 
     def _start(self):
         data, v = self.data, self.v
@@ -747,7 +809,8 @@ class _LinfSolver(_Solver):
                 t = t_stop
                 w = a + t * e
                 state.update(lam=lam, t=t, w=w, last=last)
-                return self._finish(lam, w.copy(), piece, True, "optimal")
+                result = self._finish(lam, w.copy(), piece, True, "optimal")
+                return result if result.certificate.ok else self._polish(lam, result, C, free)
             t, j = float(tau[k]), int(owner[k])
             if joins[k]:
                 clipped[j], sigma[j] = True, np.sign(a[j] + t * e[j])
