@@ -580,6 +580,7 @@ def test_certificates_reject_a_wrong_w(penalty):
     wrong = result.w + 1e-3 * np.random.default_rng(0).standard_normal(6)
     assert duality_gap(X, y, penalty, lam, wrong) > TOL
     assert kkt_residual(X, y, penalty, lam, wrong) > 1e-6
+    assert not Certificate("duality_gap", duality_gap(X, y, penalty, lam, wrong), TOL).ok
 
 
 def test_kkt_rejects_a_wrong_nonconvex_w():
