@@ -300,3 +300,36 @@ def test_bad_input(kwargs, name):
         lasso_homotopy(X, y, **kwargs)
     with pytest.raises(ReglabInputError, match="^y:"):
         lasso_homotopy(X, y[:-1])
+
+
+def _integer_problem(seed):
+    # Small integer designs make exact ties: several features reach the boundary, or one
+    # joins while another leaves, at the same λ.
+    rng = np.random.default_rng(seed)
+    n, p = int(rng.integers(3, 30)), int(rng.integers(1, 40))
+    X = rng.integers(-1, 2, size=(n, p)).astype(float)
+    y = rng.integers(-3, 4, size=n).astype(float)
+    return _centered(X, y)
+
+
+@pytest.mark.parametrize("factorization", FACTORIZATIONS)
+@pytest.mark.parametrize("seed", [275, 288, 57, 131])
+def test_exact_ties_in_integer_data_stay_optimal(seed, factorization):
+    X, y = _integer_problem(seed)
+    path = lasso_homotopy(X, y, factorization=factorization)
+    assert np.all(np.diff(path.lams) < 0)
+    for lam, w in zip(path.lams, path.coefs, strict=True):
+        assert _kkt(X, y, lam, w) < 1e-12
+    # Between breakpoints: the objective matches coordinate descent's (the minimizer need
+    # not be unique when p > n, the minimum is).
+    mids = 0.5 * (path.lams[1:] + path.lams[:-1])
+    for lam, w in zip(mids, path.coefs_at(mids), strict=True):
+        n = X.shape[0]
+        cd = Lasso(alpha=lam / (2 * n), fit_intercept=False, tol=1e-14, max_iter=1_000_000)
+        cd.fit(X, y)
+
+        def objective(v, lam=lam):
+            return np.sum((y - X @ v) ** 2) + lam * np.abs(v).sum()
+
+        assert objective(w) <= objective(cd.coef_) * (1 + 1e-12)
+        assert _kkt(X, y, lam, w) < 1e-12

@@ -23,22 +23,22 @@ On a stretch of the path where the active set ``A`` and its signs ``s_A`` stay f
 * an active ``j`` leaves when ``w_j + t d_j = 0`` (the lasso modification of LARS).
 
 :func:`lasso_homotopy` steps from event to event, from ``λ_0 = 2 max|X^T y|`` (where ``w = 0``)
-down to 0 or to a requested ``lam_min``. At every breakpoint it solves the active-set system
-afresh (nothing is accumulated from step to step, so nothing drifts), and it reports the KKT
-residual of every breakpoint solution it returns.
+down to 0 or to a requested ``lam_min``. Every segment starts from a fresh solve of the
+active-set system and fresh correlations (nothing is accumulated from step to step, so nothing
+drifts), and the KKT residual of every breakpoint solution returned is evaluated and reported.
 
 Two factorizations of the active columns share the stepping (each a small class below):
 
 * ``"qr"`` keeps a thin QR factorization ``X_A = Q R`` (columns appended by classical
   Gram-Schmidt with re-orthogonalization, removed by Givens rotations). It never forms
-  ``X^T X``, so it follows the path while ``cond(X_A)`` is as large as ~1e12, and it gets the
-  correlations from ``X^T (y - Q(Q^T y - μ R^{-T} s_A))`` without the cancellation of huge
-  coefficients. This is the default for ``p <= 256``: the lab's polynomial designs (raw
-  monomials on [0, 1] have condition numbers ~1e17) need it.
+  ``X^T X``, so it follows the path while ``cond(X_A)`` is as large as ``1/sqrt(eps)`` (~7e7),
+  and it gets the correlations from ``X^T y - X^T Q (Q^T y - μ R^{-T} s_A)`` without the
+  cancellation of huge coefficients. This is the default for ``p <= 256``: the lab's
+  polynomial designs (raw monomials on [0, 1] have condition numbers ~1e17) need it.
 * ``"cholesky"`` works from ``G = X^T X`` and ``X^T y`` only (computed once, or passed in), with
   a Cholesky factor of ``G_AA`` grown by one triangular solve per join and downdated by Givens
   rotations per drop, so a step costs ``O(k^2 + k p)`` for ``k`` active features. It squares the
-  condition number (active sets stay below ``cond(X_A)`` ~1e5) and is meant for large,
+  condition number (active sets stay below ``cond(X_A)`` = 1e6) and is meant for large,
   reasonably conditioned designs (``p`` in the thousands).
 
 A joining feature that is numerically in the span of the active columns cannot be added (the
@@ -49,6 +49,7 @@ later if a drop changes the span. Nothing here warns: the caller gets the inform
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -84,6 +85,16 @@ _CHOLESKY_MAX_COND = 1e6
 _DEGENERATE_PIVOT = 1e-12
 """Cheap first test: a new pivot below this fraction of the column's norm (QR) or ``G_jj``
 (Cholesky, squared) is degenerate whatever the rest of ``R``; it also keeps ``sqrt`` real."""
+_RATE_TOL = 1e-10
+"""Slack in ``s a_j >= 1`` (a feature on the boundary stays inside): rates are computed to ~eps
+``cond(X_A)``."""
+
+_ROUNDING = 1e-13
+"""Relative size below which a coefficient at its own join or drop is rounding (set to 0)."""
+
+_MAX_TIE = 12
+"""Ties of more features than this are not resolved by enumeration (``2^k`` solves)."""
+
 _STEP_COND = 1e3
 """Below this ``cond(X_A)`` the Cholesky variant steps to a breakpoint (``w + t d``) instead of
 solving there afresh: the two agree to ~1e-13, and the solve costs ``O(k^2)``."""
@@ -167,34 +178,33 @@ class _ActiveSet:
         ``R w_A(μ) = r - μ z``    and    ``R d = z``    (``G_AA d = s_A``).
 
     Subclasses say how a column joins and leaves, and how the rates ``X^T X_A [w_A, d]`` are
-    formed from ``B = [r - μ z, z]`` and ``R^{-1} B = [w_A, d]``.
+    formed from ``B = [r - μ z, z]`` and ``R^{-1} B = [w_A, d]``. The stepping reads ``index``
+    (the active features in the factor's order), ``k`` (their number), ``signs`` (length k),
+    ``capacity`` and ``cond``; they are plain attributes because they are read at every step.
     """
 
+    resolve_breakpoints: bool
+
     def __init__(self, Xty: np.ndarray, capacity: int, max_cond: float):
-        self._Xty = Xty
+        self.p = Xty.size
+        self._Xty2 = np.concatenate((Xty, -Xty))
         self.capacity, self.max_cond = capacity, max_cond
         self.index: list[int] = []
-        self.cond = 1.0  # cond_1(R) estimated at the last join
+        self.cond = 1.0  # cond_1(R) estimated at the last join: an upper bound after drops
         self._R = np.empty((0, 0), order="F")
         self._Z_buffer = np.empty((capacity, 2))
         self._signs_buffer = np.empty(capacity)
         self._M = np.eye(2)  # [[1, 0], [-μ, 1]]: B = Z M
+        self._resize(0)
 
-    @property
-    def size(self) -> int:
-        return len(self.index)
-
-    @property
-    def signs(self) -> np.ndarray:
-        return self._signs_buffer[: len(self.index)]
-
-    @property
-    def _Z(self) -> np.ndarray:
-        return self._Z_buffer[: len(self.index)]
+    def _resize(self, k: int) -> None:
+        self.k = k
+        self._Z = self._Z_buffer[:k]
+        self.signs = self._signs_buffer[:k]
 
     def _border(self, h: np.ndarray, rho: float) -> np.ndarray | None:
         """``R`` bordered by the column ``(h, rho)``; None if ``cond_1`` would pass ``max_cond``."""
-        k = self.size
+        k = self.k
         R = np.empty((k + 1, k + 1), order="F")
         R[:k, :k] = self._R
         R[k, :k] = 0.0
@@ -203,12 +213,12 @@ class _ActiveSet:
         rcond = lapack.dtrcon(R, norm="1", uplo="U", diag="N")[0]
         if not rcond * self.max_cond > 1.0:
             return None
-        self.cond = 1.0 / rcond  # an upper bound after later drops, which cannot raise it
+        self.cond = 1.0 / rcond
         return R
 
     def _commit(self, j: int, sign: float, R: np.ndarray, h: np.ndarray, rho: float,
                 r_new: float) -> None:
-        k = len(self.index)
+        k = self.k
         Z = self._Z_buffer
         Z[k, 0] = r_new
         # One more step of forward substitution extends z (R^T z = s_A) without a solve.
@@ -216,12 +226,14 @@ class _ActiveSet:
         self._signs_buffer[k] = sign
         self._R = R
         self.index.append(j)
+        self._resize(k + 1)
 
     def _delete(self, position: int) -> None:
         """Forget the feature at ``position`` (the factors are the subclass's business)."""
-        k = len(self.index)
+        k = self.k
         self._signs_buffer[position : k - 1] = self._signs_buffer[position + 1 : k]
         del self.index[position]
+        self._resize(k - 1)
         if k == 1:
             self._R = np.empty((0, 0), order="F")
 
@@ -233,27 +245,32 @@ class _ActiveSet:
 
     def coef(self, mu: float) -> np.ndarray:
         """``w_A(μ)`` on the current active set."""
-        return self._solve(mu)[1][:, 0] if self.index else np.empty(0)
+        return self._solve(mu)[1][:, 0] if self.k else np.empty(0)
 
     def segment(self, mu: float):
-        """``w_A(μ)``, ``d``, ``c(μ) = X^T (y - X_A w_A)`` and ``a = X^T X_A d``."""
-        if not self.index:
-            return np.empty(0), np.empty(0), self._Xty.copy(), np.zeros(self._Xty.size)
+        """``w_A(μ)``, ``d`` and the stacked correlations and rates ``[c; -c]``, ``[a; -a]``.
+
+        ``c(μ) = X^T (y - X_A w_A)`` and ``a = X^T X_A d``, stacked with their negatives so
+        that both boundaries ``c_j = ±(μ - t)`` are handled by the same vector operations.
+        """
+        if not self.k:
+            return np.empty(0), np.empty(0), self._Xty2.copy(), np.zeros(2 * self.p)
         B, Wd = self._solve(mu)
         V = self._rates(B, Wd)
-        return Wd[:, 0], Wd[:, 1], self._Xty - V[:, 0], V[:, 1]
+        return Wd[:, 0], Wd[:, 1], self._Xty2 - V[:, 0], V[:, 1]
 
     def _rates(self, B: np.ndarray, Wd: np.ndarray) -> np.ndarray:
+        """``[X^T X_A; -X^T X_A] [w_A, d]``, shape ``(2p, 2)``."""
         raise NotImplementedError
 
 
 class _QRActiveSet(_ActiveSet):
     """Thin QR ``X_A = Q R`` of the active columns: for small, ill-conditioned designs.
 
-    ``C = X^T Q`` is kept too, so the correlations come as ``X^T y - C (r - μ z)`` from the
-    orthonormal basis: the huge, cancelling coefficients of an ill-conditioned fit never enter.
-    Breakpoint solutions are solved afresh rather than stepped to (``w + t d``): with
-    ``cond(X_A)`` up to ~1e7 the direction ``d`` carries errors the fresh solve does not.
+    ``C = [X, -X]^T Q`` is kept too, so the correlations come as ``X^T y - X^T Q (r - μ z)``
+    from the orthonormal basis: the huge, cancelling coefficients of an ill-conditioned fit
+    never enter. Breakpoint solutions are solved afresh rather than stepped to (``w + t d``):
+    with ``cond(X_A)`` up to ~1e7 the direction ``d`` carries errors the fresh solve does not.
     """
 
     resolve_breakpoints = True
@@ -261,21 +278,22 @@ class _QRActiveSet(_ActiveSet):
     def __init__(self, X: np.ndarray, y: np.ndarray, Xty: np.ndarray):
         n, p = X.shape
         super().__init__(Xty, min(n, p), _QR_MAX_COND)
-        self._X, self._y = X, y
+        self._X2 = np.asfortranarray(np.concatenate((X, -X), axis=1))
+        self._X, self._y = self._X2[:, :p], y
         self._norms = np.linalg.norm(X, axis=0)
         self._Q = np.empty((n, self.capacity), order="F")
-        self._C = np.empty((p, self.capacity), order="F")
+        self._C = np.empty((2 * p, self.capacity), order="F")
 
     def add(self, j: int, sign: float) -> bool:
         """Append column ``j``; False (nothing changed) if it is numerically degenerate."""
-        k = self.size
+        k = self.k
         if k >= self.capacity:
             return False
         x = self._X[:, j]
         if k:
             # Classical Gram-Schmidt twice ("twice is enough": Giraud, Langou & Rozložník
             # 2005): orthogonal to working precision unless x is numerically in span(Q).
-            # The first projection Q^T x is row j of C = X^T Q.
+            # The first projection Q^T x is row j of C.
             Q = self._Q[:, :k]
             h = self._C[j, :k]
             v = x - Q @ h
@@ -292,7 +310,7 @@ class _QRActiveSet(_ActiveSet):
             return False
         v /= rho
         self._Q[:, k] = v
-        self._C[:, k] = self._X.T @ v
+        self._C[:, k] = self._X2.T @ v
         self._commit(j, sign, R, h, rho, v @ self._y)
         return True
 
@@ -301,7 +319,7 @@ class _QRActiveSet(_ActiveSet):
 
         ``r = Q^T y``, ``z`` and ``C`` are then formed afresh from the rotated factors.
         """
-        k = self.size - 1
+        k = self.k - 1
         if k:
             Q, R = qr_delete(self._Q[:, : k + 1], self._R, position, which="col",
                              check_finite=False)
@@ -310,13 +328,13 @@ class _QRActiveSet(_ActiveSet):
             return
         Q = Q[:, :k]
         self._Q[:, :k] = Q
-        self._C[:, :k] = self._X.T @ Q
+        self._C[:, :k] = self._X2.T @ Q
         self._R = np.asfortranarray(R[:k])
-        self._Z_buffer[:k, 0] = Q.T @ self._y
-        self._Z_buffer[:k, 1] = blas.dtrsv(self._R, self.signs, trans=1)
+        self._Z[:, 0] = Q.T @ self._y
+        self._Z[:, 1] = blas.dtrsv(self._R, self.signs, trans=1)
 
     def _rates(self, B, Wd):
-        return self._C[:, : self.size] @ B  # X^T Q [r - μ z, z] = X^T X_A [w_A, d]
+        return self._C[:, : self.k] @ B  # [X, -X]^T Q [r - μ z, z] = [X, -X]^T X_A [w_A, d]
 
     def correlations(self, coefs: np.ndarray) -> np.ndarray:
         """``X^T (y - X w)`` for every row ``w`` of ``coefs``."""
@@ -338,14 +356,14 @@ class _CholeskyActiveSet(_ActiveSet):
     def __init__(self, G: np.ndarray, Xty: np.ndarray, n_samples: int):
         p = G.shape[0]
         super().__init__(Xty, min(n_samples, p), _CHOLESKY_MAX_COND)
-        self._G = G
+        self._G, self._Xty = G, Xty
         self._diag = np.diag(G).copy()
         self._GA = np.empty((self.capacity, p))
         self._slot = np.empty(self.capacity, dtype=np.intp)
 
     def add(self, j: int, sign: float) -> bool:
         """Append column ``j``; False (nothing changed) if it is numerically degenerate."""
-        k = self.size
+        k = self.k
         if k >= self.capacity or not self._diag[j] > 0:
             return False
         if k:
@@ -366,7 +384,7 @@ class _CholeskyActiveSet(_ActiveSet):
 
     def remove(self, position: int) -> None:
         """Drop the column at ``position``: Givens rotations on ``R``, ``Z`` solved afresh."""
-        k = self.size - 1
+        k = self.k - 1
         slot = self._slot
         free = slot[position]
         if free != k:  # move the row in the last slot into the freed one
@@ -380,13 +398,14 @@ class _CholeskyActiveSet(_ActiveSet):
             return
         self._R = np.asfortranarray(R[:k])
         rhs = np.column_stack((self._Xty[self.index], self.signs))
-        self._Z_buffer[:k] = blas.dtrsm(1.0, self._R, rhs, trans_a=1)
+        self._Z[:] = blas.dtrsm(1.0, self._R, rhs, trans_a=1)
 
     def _rates(self, B, Wd):
-        k = self.size
+        k = self.k
         V = np.empty((k, 2))
         V[self._slot[:k]] = Wd
-        return self._GA[:k].T @ V  # G_{:A} [w_A, d]
+        GW = self._GA[:k].T @ V  # G_{:A} [w_A, d]
+        return np.concatenate((GW, -GW))
 
     def correlations(self, coefs: np.ndarray) -> np.ndarray:
         """``X^T y - G w`` for every row ``w`` of ``coefs`` (only ever-active columns used)."""
@@ -508,11 +527,13 @@ def _blas_threads() -> ThreadpoolController:
 class _Homotopy:
     """The stepping, generic over the factorization; :meth:`run` returns the path.
 
-    ``closed[j]`` is ``inf`` for features that cannot join now (active ones, and those skipped
-    as degenerate until the next drop changes the span) and 0 for the others, so that adding
-    it to the join times masks them. ``fresh`` holds the features whose state changed at the
-    current breakpoint: for them a zero-length event (a feature that just left "joining"
-    again) is rounding, not an event, and is ignored.
+    Step lengths are kept in one vector of ``2p + k`` entries: feature ``j`` reaching the upper
+    boundary ``c_j = μ - t`` at entry ``j``, the lower one at ``p + j``, and the active feature
+    at position ``i`` reaching 0 at ``2p + i``. ``closed`` (length ``2p``) is ``inf`` for the
+    features that cannot join now (active ones, and those skipped as degenerate until the next
+    drop changes the span), 0 for the others; it is added to the join entries. ``fresh`` holds
+    the features whose state changed at the current breakpoint: for them a zero-length event
+    (a feature that just left "joining" again) is rounding, not an event, and is ignored.
     """
 
     def __init__(self, active, Xty: np.ndarray, mu_stop: float, max_steps: int):
@@ -520,7 +541,7 @@ class _Homotopy:
         self.mu0 = float(np.max(np.abs(Xty), initial=0.0))
         self.mu_stop, self.max_steps = mu_stop, max_steps
         self.tie = _TIE * self.mu0
-        self.closed = np.zeros(self.p)
+        self.closed = np.zeros(2 * self.p)
         self.excluded: list[int] = []
         self.lams: list[float] = []
         self.rows: list[tuple[list[int], np.ndarray]] = []  # (support, values) per breakpoint
@@ -531,93 +552,140 @@ class _Homotopy:
     def _row(self, w: np.ndarray) -> tuple[list[int], np.ndarray]:
         return list(self.active.index), w
 
-    def _join(self, k: int, mu: float, features, signs) -> list[int]:
-        """Add features in the given order; degenerate ones are skipped. Returns the added."""
+    def _close(self, j: int, value: float) -> None:
+        self.closed[j] = self.closed[j + self.p] = value
+
+    def _join(self, k: int, mu: float, joiners: list[tuple[int, float]]) -> list[int]:
+        """Add ``(feature, sign)`` in order; degenerate ones are skipped. Returns the added."""
         added = []
-        for j, s in zip(features.tolist(), signs, strict=True):
-            if self.active.add(j, s):
+        for j, sign in joiners:
+            if self.active.add(j, sign):
                 self.events.append((k, j, "enter"))
                 added.append(j)
             else:
                 self.excluded.append(j)
                 self.skipped.append((2.0 * mu, j))
-            self.closed[j] = np.inf
+            self._close(j, np.inf)
         return added
 
-    def _leave(self, k: int, positions: np.ndarray) -> list[int]:
+    def _leave(self, k: int, positions: list[int]) -> list[int]:
         """Remove the features at ``positions``; the skipped ones may then join again."""
         left = []
-        for i in sorted(positions.tolist(), reverse=True):
+        for i in sorted(positions, reverse=True):
             j = self.active.index[i]
             self.active.remove(i)
             self.events.append((k, j, "leave"))
-            self.closed[j] = 0.0
+            self._close(j, 0.0)
             left.append(j)
-        self.closed[self.excluded] = 0.0
+        for j in self.excluded:
+            self._close(j, 0.0)
         self.excluded.clear()
         return left
 
     def _segment(self, k: int, mu: float, joined: list[int], fresh: set[int]):
-        """Solve the segment from ``mu``, undoing joins whose direction is inconsistent.
+        """Solve the segment from ``mu``; resolve the breakpoint's ties if it is inconsistent.
 
-        A feature joining with sign s must move off zero with that sign (``s d_j > 0``). For
-        one feature at a time this is a theorem (Efron et al. 2004, lemma 5); with ties or
-        rounding it can fail, and then the feature stays out, at the boundary ``|c_j| = μ``.
+        Consistent means: a feature that joined with sign s moves off zero with that sign
+        (``s d_j > 0``), and a feature that just left (or was kept out) stays inside the
+        boundary (``s a_j >= 1`` for its correlation ``c_j = s μ``). For one event at a time
+        this is a theorem (Efron et al. 2004, lemma 5); when several happen at once (exact ties,
+        integer data) it can fail, and :meth:`_resolve` then chooses the features afresh.
         Joined features sit at the end of the active set, in order.
         """
         active = self.active
-        while True:
-            w, d, c, a = active.segment(mu)
-            size = active.size
-            signs = active.signs
-            bad = [i for i in range(size - len(joined), size) if signs[i] * d[i] <= 0.0]
-            if not bad:
-                w[size - len(joined) :] = 0.0  # exactly 0 at the join; the solve leaves rounding
-                return w, d, c, a
-            for i in reversed(bad):
-                j = active.index[i]
-                active.remove(i)
-                self.events.remove((k, j, "enter"))
-                self.closed[j] = 0.0
-                fresh.add(j)
-            joined = [j for j in joined if self.closed[j] == np.inf]
+        w, d, c2, a2 = active.segment(mu)
+        size, signs = active.k, active.signs
+        consistent = all(signs[i] * d[i] > 0.0 for i in range(size - len(joined), size))
+        for j in fresh:
+            if consistent and self.closed[j] == 0.0:
+                # On the boundary c_j = s μ; it must not cross: s a_j >= 1.
+                s = 1.0 if c2[j] > 0.0 else -1.0
+                consistent = s * a2[j] >= 1.0 - _RATE_TOL
+        if consistent:
+            w[size - len(joined) :] = 0.0  # exactly 0 at the join; the solve leaves rounding
+            return w, d, c2, a2
+        return self._resolve(k, mu, sorted(set(joined) | fresh), fresh)
 
-    def _next_event(self, mu, w, d, c, a, fresh):
-        """Step length to the next event, the features joining there and the positions leaving.
+    def _resolve(self, k: int, mu: float, boundary: list[int], fresh: set[int]):
+        """Choose which tied features at ``mu`` are active below it, by enumeration.
 
-        Join: the gap ``(μ - t) ∓ c_j(t)`` between a correlation and the boundary closes at
-        ``t = (μ ∓ c_j) / (1 ∓ a_j)`` if the denominator is positive. Both parts are clipped
-        at 0: a gap already slightly negative through rounding closes at t = 0, and a zero
-        denominator gives ``inf`` (or ``nan`` for a tied feature moving inwards, which
-        ``fmin`` ignores: the other side's gap ``2μ`` is positive). Leave: ``w_j + t d_j = 0``
-        with ``s_j d_j < 0``. Runs under ``np.errstate(divide="ignore", invalid="ignore")``.
-        Per-step cost matters here (it is called once per breakpoint): few, vectorized calls,
-        and ``argmin`` rather than ``min``.
+        All of ``boundary`` have ``w_j = 0`` and ``|c_j| = μ`` here. For each subset S (small
+        ones first) the segment on ``E ∪ S`` (E: the other active features) is consistent if
+        every j in S moves off zero with its sign and every other boundary feature stays
+        inside; the lasso's optimality conditions along the path are exactly this
+        complementarity problem, and for a unique path one S passes.
         """
         active = self.active
-        tie = self.tie
-        if active.size < active.capacity:
-            t_join = np.fmin(np.maximum(mu - c, 0.0) / np.maximum(1.0 - a, 0.0),
-                             np.maximum(mu + c, 0.0) / np.maximum(1.0 + a, 0.0))
-            t_join += self.closed
+        for j in boundary:
+            if j in active.index:
+                active.remove(active.index.index(j))
+                self.events.append((k, j, "leave"))
+            self._close(j, 0.0)
+        fresh.update(boundary)
+        _, _, c2, _ = active.segment(mu)
+        sign = {j: 1.0 if c2[j] > 0.0 else -1.0 for j in boundary}
+        if len(boundary) <= _MAX_TIE:
+            for size in range(len(boundary) + 1):
+                for subset in itertools.combinations(boundary, size):
+                    added = [j for j in subset if active.add(j, sign[j])]
+                    if len(added) == size:
+                        w, d, c2, a2 = active.segment(mu)
+                        tail = range(active.k - size, active.k)
+                        if all(active.signs[i] * d[i] > 0.0 for i in tail) and all(
+                            sign[j] * a2[j] >= 1.0 - _RATE_TOL
+                            for j in boundary if j not in subset
+                        ):
+                            for j in subset:
+                                self.events.append((k, j, "enter"))
+                                self._close(j, np.inf)
+                            w[active.k - size :] = 0.0
+                            return w, d, c2, a2
+                    for _ in added:
+                        active.remove(active.k - 1)
+        self.notes.append(f"a tie of {len(boundary)} features at λ={2.0 * mu:.6g} has no "
+                          "consistent resolution (numerically degenerate): they stay out")
+        return active.segment(mu)
+
+    def _next_event(self, mu, w, d, c2, a2, fresh):
+        """Step length to the next event, the ``(feature, sign)`` joining and positions leaving.
+
+        Join: the gap ``(μ - t) ∓ c_j(t)`` between a correlation and a boundary closes at
+        ``t = (μ ∓ c_j) / (1 ∓ a_j)`` if the denominator is positive; leave: ``w_j + t d_j = 0``
+        at ``t = s_j w_j / (-s_j d_j)`` if that denominator is positive. Numerators and
+        denominators are clipped at 0: a gap already slightly negative through rounding closes
+        at t = 0, a denominator <= 0 gives ``inf`` (never) or ``0/0 = nan``, which ``fmin``
+        and the comparisons ignore (a feature exactly at the boundary and moving away).
+        Denominators are formed so that they are never -0.0. Runs under
+        ``np.errstate(divide="ignore", invalid="ignore")``; few, vectorized calls, since it
+        runs once per breakpoint.
+        """
+        active, p, tie = self.active, self.p, self.tie
+        signs = active.signs
+        num = np.concatenate((mu - c2, signs * w))
+        den = np.concatenate((1.0 - a2, 0.0 - signs * d))
+        t = np.maximum(num, 0.0) / np.maximum(den, 0.0)
+        if active.k < active.capacity:
+            t[: 2 * p] += self.closed
             for j in fresh:
-                if t_join[j] <= tie:
-                    t_join[j] = np.inf
-            step = float(t_join[t_join.argmin()])
+                if t[j] <= tie:
+                    t[j] = np.inf
+                if t[j + p] <= tie:
+                    t[j + p] = np.inf
         else:  # |A| = rank: no feature can join
-            t_join, step = None, np.inf
-        if active.size:
-            t_leave = np.where(active.signs * d < 0.0, -w / d, np.inf)
-            np.maximum(t_leave, 0.0, out=t_leave)
-            step = min(step, float(t_leave[t_leave.argmin()]))
-            leavers = (t_leave <= step + tie).nonzero()[0]
-        else:
-            leavers = np.empty(0, dtype=int)
-        if t_join is None:
-            return step, np.empty(0, dtype=int), leavers
-        joiners = (t_join <= step + tie).nonzero()[0]
-        if joiners.size > 1:
-            joiners = joiners[np.argsort(t_join[joiners], kind="stable")]
+            t[: 2 * p] = np.inf
+        step = float(np.fmin.reduce(t))
+        if not step < np.inf:
+            return np.inf, [], []
+        hits = (t <= step + tie).nonzero()[0]
+        if hits.size > 1:
+            hits = hits[np.argsort(t[hits], kind="stable")]
+        joiners, leavers, seen = [], [], set()
+        for i in hits.tolist():
+            if i >= 2 * p:
+                leavers.append(i - 2 * p)
+            elif i % p not in seen:
+                seen.add(i % p)
+                joiners.append((i % p, 1.0 if i < p else -1.0))
         return step, joiners, leavers
 
     def _breakpoint(self, mu: float) -> int:
@@ -641,14 +709,14 @@ class _Homotopy:
             return self._finish(0)
         # At λ_0 the features with |X_j^T y| = μ_0 (up to ties) join, largest first.
         first = np.flatnonzero(np.abs(Xty) >= mu - self.tie)
-        first = first[np.argsort(-np.abs(Xty[first]), kind="stable")]
-        joined = self._join(0, mu, first, np.sign(Xty[first]).tolist())
+        first = first[np.argsort(-np.abs(Xty[first]), kind="stable")].tolist()
+        joined = self._join(0, mu, [(j, 1.0 if Xty[j] > 0 else -1.0) for j in first])
         fresh = set(joined)
         k, n_steps, stalls = 0, 0, 0
         record = False
         with np.errstate(divide="ignore", invalid="ignore"):
             while True:
-                w, d, c, a = self._segment(k, mu, joined, fresh)
+                w, d, c2, a2 = self._segment(k, mu, joined, fresh)
                 if record:
                     self._record(mu, self._row(w))
                 if mu <= self.mu_stop:
@@ -658,7 +726,7 @@ class _Homotopy:
                                       f"λ={2.0 * mu:.6g}")
                     break
                 n_steps += 1
-                step, joiners, leavers = self._next_event(mu, w, d, c, a, fresh)
+                step, joiners, leavers = self._next_event(mu, w, d, c2, a2, fresh)
                 if step >= mu - self.mu_stop - self.tie:
                     # The last stretch: straight down to λ_min (events there are not taken).
                     mu, joined, fresh, record = self.mu_stop, [], set(), True
@@ -676,22 +744,21 @@ class _Homotopy:
                     stalls = 0
                 mu -= step
                 k = self._breakpoint(mu)
-                signs = [1.0 if c[j] - step * a[j] > 0 else -1.0 for j in joiners.tolist()]
-                fresh = set(self._leave(k, leavers)) if leavers.size else set()
+                fresh = set(self._leave(k, leavers)) if leavers else set()
                 # The breakpoint solution is the one before the joins, where the joining
                 # features are exactly 0: after them an ill-conditioned solve leaves rounding
                 # in their entries that could not simply be zeroed without spoiling the fit.
-                if not joiners.size:
+                if not joiners:
                     before = None
-                elif active.resolve_breakpoints or leavers.size or active.cond > _STEP_COND:
+                elif active.resolve_breakpoints or leavers or active.cond > _STEP_COND:
                     before = self._row(active.coef(mu))
                 else:  # w + t d: exact on the segment, and no O(k^2) solve for large k
                     before = self._row(w + step * d)
-                joined = self._join(k, mu, joiners, signs)
+                joined = self._join(k, mu, joiners)
                 fresh.update(joined)
                 if joined:
                     self._record(mu, before)
-                record = bool(leavers.size) and not joined
+                record = bool(leavers) and not joined
         return self._finish(n_steps)
 
     def _finish(self, n_steps: int) -> HomotopyPath:
@@ -699,6 +766,13 @@ class _Homotopy:
         coefs = np.zeros((lams.size, self.p))
         for row, (support, values) in zip(coefs, self.rows, strict=True):
             row[support] = values
+        # A feature with an event at λ_k is 0 there (it is 0 on one side). The solves say so up
+        # to rounding, which can leave a tiny value of the wrong sign: clear those. (After
+        # zero-length steps on an ill-conditioned active set the value may also have moved
+        # along a nearly null direction of X_A, at no cost in the fit: that one is kept.)
+        for k, j, _ in self.events:
+            if abs(coefs[k, j]) <= _ROUNDING * np.abs(coefs[k]).max():
+                coefs[k, j] = 0.0
         if self.mu0 > 0:
             C = self.active.correlations(coefs)
             lam = lams[:, None]
