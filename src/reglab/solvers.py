@@ -1054,11 +1054,17 @@ class _LpNonconvexSolver(_Solver):
             wa = w[A]
             diagonal = np.arange(0, A.size * A.size, A.size + 1)[pen]
             slack = 64 * _EPS * (data.yy + float(mu_pen @ np.abs(wa[pen]) ** p))
+            everywhere = pen.size == A.size  # the common case: no unpenalized coefficient
             while True:
-                absw, sign = np.abs(wa[pen]), np.sign(wa[pen])
-                smooth_grad = G2 @ wa - b
-                grad = smooth_grad.copy()
-                grad[pen] += mu_pen * p * absw ** (p - 1) * sign
+                if everywhere:
+                    absw, sign = np.abs(wa), np.sign(wa)
+                    smooth_grad = G2 @ wa - b
+                    grad = smooth_grad + mu_pen * p * absw ** (p - 1) * sign
+                else:
+                    absw, sign = np.abs(wa[pen]), np.sign(wa[pen])
+                    smooth_grad = G2 @ wa - b
+                    grad = smooth_grad.copy()
+                    grad[pen] += mu_pen * p * absw ** (p - 1) * sign
                 if np.max(np.abs(grad), initial=0.0) <= stop:
                     w[A] = wa
                     return w, used, True, ""
