@@ -700,7 +700,8 @@ class GridPath(RegularizationPath):
     def __init__(self, design: Design, penalty: Penalty, lams=None, *, n_lams: int = 100,
                  ratio: float | None = None, tol: float = 1e-10):
         self.tol = tol
-        self._gram = design.X.T @ design.X
+        # The generalized lasso works from X itself (banded when X = I): no Gram matrix.
+        self._gram = None if isinstance(penalty, DifferenceL1) else design.X.T @ design.X
         n, p = design.X.shape
         if lams is None:
             lams = lambda_grid(self._default_top(design, penalty), n_lams,
