@@ -216,17 +216,21 @@ def test_raw_monomials_of_degree_30(n):
     path = lasso_homotopy(X, y)
     assert isinstance(path, HomotopyPath)
     assert np.all(np.isfinite(path.coefs)) and np.all(np.isfinite(path.lams))
-    assert np.all(np.diff(path.lams) < 0) and path.lams[-1] == 0.0
+    assert np.all(np.diff(path.lams) < 0)
+    # Down to 0, or stopped (and said so) where the active set became numerically degenerate:
+    # measured, that happens below 1e-8 lam_max if at all.
+    assert path.lams[-1] == 0.0 or "stopped at" in path.message
+    assert path.lams[-1] < 1e-7 * path.lam_max
     # The residuals are reported honestly: recompute them independently (they agree up to
     # the rounding of their own evaluation, eps ||X||^2 ||w|| / ||X^T y|| ~ 1e-10 at most).
     mine = np.array([_kkt(X, y, lam, w) for lam, w in zip(path.lams, path.coefs, strict=True)])
     np.testing.assert_allclose(path.kkt_residuals, mine, rtol=1e-2, atol=1e-10)
-    # Measured: KKT at the 1e-12 level wherever cond(X_A) allows; skipped degenerate joins
-    # below ~1e-7 lam_max cost at most ~1e-5 there.
+    # Measured (8 seeds x n in {20, 50, 100, 200}): KKT ~1e-12 down to 1e-7 lam_max; below,
+    # joins skipped as degenerate cost up to ~1e-7.
     deep = path.lams < 1e-7 * path.lam_max
-    assert np.max(path.kkt_residuals[~deep]) < 1e-9
+    assert np.max(path.kkt_residuals[~deep]) < 1e-10
     assert np.mean(path.kkt_residuals <= 1e-8) >= 0.95
-    assert np.max(path.kkt_residuals) < 1e-4
+    assert np.max(path.kkt_residuals) < 1e-6
     assert "skipped as numerically degenerate" in path.message
     # Down to 1e-5 lam_max the breakpoints agree with scikit-learn's (independent) LARS.
     lams_sk, _ = _sklearn_lars(X, y)

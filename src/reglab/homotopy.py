@@ -64,11 +64,13 @@ from reglab._validation import ReglabInputError, check_finite_array, check_nonne
 __all__ = ["HomotopyPath", "lasso_homotopy"]
 
 _TIE = 1e-12
-"""Events whose step lengths differ by less than ``_TIE * μ_0`` happen at the same breakpoint.
+_TIE_FLOOR = 16 * np.finfo(float).eps
+"""Events whose step lengths differ by less than ``max(_TIE μ, _TIE_FLOOR μ_0)`` happen at the
+same breakpoint (μ the current λ/2, μ_0 = max|X^T y|).
 
-Step lengths come from correlations computed to a few ulps of ``max|X^T y| = μ_0``; a relative
-tolerance far above that and far below any genuine gap merges ties (several features joining at
-once, an exact drop together with a join) instead of producing zero-length segments.
+Step lengths come from correlations computed to a few ulps of μ_0: the floor merges exact ties
+(several features joining at once, a drop together with a join, as integer data make them)
+instead of producing zero-length segments; the relative part is far below any genuine gap.
 """
 
 _QR_MAX_COND = 1.0 / np.sqrt(np.finfo(float).eps)
@@ -85,12 +87,21 @@ _CHOLESKY_MAX_COND = 1e6
 _DEGENERATE_PIVOT = 1e-12
 """Cheap first test: a new pivot below this fraction of the column's norm (QR) or ``G_jj``
 (Cholesky, squared) is degenerate whatever the rest of ``R``; it also keeps ``sqrt`` real."""
-_RATE_TOL = 1e-10
+_RATE_TOL = 1e-9
 """Slack in ``s a_j >= 1`` (a feature on the boundary stays inside): rates are computed to ~eps
 ``cond(X_A)``."""
 
+_RESOLVE_COND = 1e4
+"""Ties are resolved by enumeration only while ``cond(X_A)`` is below this: beyond, the signs
+of ``d`` and ``s a - 1`` that decide it are not reliable, and joins whose direction comes out
+inconsistent are simply undone (the feature stays out)."""
+
 _ROUNDING = 1e-13
 """Relative size below which a coefficient at its own join or drop is rounding (set to 0)."""
+
+_WRONG_SIGN = 1e-6
+"""An active coefficient of the wrong sign beyond this fraction of the largest one is not
+rounding: the path is numerically degenerate there and stops."""
 
 _MAX_TIE = 12
 """Ties of more features than this are not resolved by enumeration (``2^k`` solves)."""
@@ -101,6 +112,10 @@ solving there afresh: the two agree to ~1e-13, and the solve costs ``O(k^2)``.""
 
 _QR_MAX_FEATURES = 256
 """``factorization="auto"`` uses QR up to this many features and the Gram/Cholesky one above."""
+
+
+class _Breakdown(Exception):
+    """The active set has become numerically degenerate: the path cannot go on soundly."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,7 +555,7 @@ class _Homotopy:
         self.active, self.Xty, self.p = active, Xty, Xty.size
         self.mu0 = float(np.max(np.abs(Xty), initial=0.0))
         self.mu_stop, self.max_steps = mu_stop, max_steps
-        self.tie = _TIE * self.mu0
+        self.tie = _TIE * self.mu0  # the tolerance at μ_0; see _tie
         self.closed = np.zeros(2 * self.p)
         self.excluded: list[int] = []
         self.lams: list[float] = []
@@ -589,22 +604,34 @@ class _Homotopy:
         (``s d_j > 0``), and a feature that just left (or was kept out) stays inside the
         boundary (``s a_j >= 1`` for its correlation ``c_j = s μ``). For one event at a time
         this is a theorem (Efron et al. 2004, lemma 5); when several happen at once (exact ties,
-        integer data) it can fail, and :meth:`_resolve` then chooses the features afresh.
-        Joined features sit at the end of the active set, in order.
+        integer data) it can fail, and :meth:`_resolve` then chooses the features afresh. On
+        an ill-conditioned active set those signs are not reliable: inconsistent joins are
+        then just undone. Joined features sit at the end of the active set, in order.
         """
         active = self.active
-        w, d, c2, a2 = active.segment(mu)
-        size, signs = active.k, active.signs
-        consistent = all(signs[i] * d[i] > 0.0 for i in range(size - len(joined), size))
-        for j in fresh:
-            if consistent and self.closed[j] == 0.0:
-                # On the boundary c_j = s μ; it must not cross: s a_j >= 1.
-                s = 1.0 if c2[j] > 0.0 else -1.0
-                consistent = s * a2[j] >= 1.0 - _RATE_TOL
-        if consistent:
-            w[size - len(joined) :] = 0.0  # exactly 0 at the join; the solve leaves rounding
-            return w, d, c2, a2
-        return self._resolve(k, mu, sorted(set(joined) | fresh), fresh)
+        while True:
+            w, d, c2, a2 = active.segment(mu)
+            size, signs = active.k, active.signs
+            bad = [i for i in range(size - len(joined), size) if signs[i] * d[i] <= 0.0]
+            if active.cond <= _RESOLVE_COND:
+                for j in fresh:
+                    if not bad and self.closed[j] == 0.0:
+                        # On the boundary c_j = s μ: it must not cross, s a_j >= 1.
+                        s = 1.0 if c2[j] > 0.0 else -1.0
+                        if s * a2[j] < 1.0 - _RATE_TOL:
+                            bad.append(-1)
+                if bad:
+                    return self._resolve(k, mu, sorted(set(joined) | fresh), fresh)
+            if not bad:
+                w[size - len(joined) :] = 0.0  # exactly 0 at the join; the solve leaves rounding
+                return w, d, c2, a2
+            for i in reversed(bad):
+                j = active.index[i]
+                active.remove(i)
+                self.events.remove((k, j, "enter"))
+                self._close(j, 0.0)
+                fresh.add(j)
+            joined = [j for j in joined if self.closed[j] == np.inf]
 
     def _resolve(self, k: int, mu: float, boundary: list[int], fresh: set[int]):
         """Choose which tied features at ``mu`` are active below it, by enumeration.
@@ -659,12 +686,26 @@ class _Homotopy:
         ``np.errstate(divide="ignore", invalid="ignore")``; few, vectorized calls, since it
         runs once per breakpoint.
         """
-        active, p, tie = self.active, self.p, self.tie
+        active, p = self.active, self.p
+        tie = self.tie = max(_TIE * mu, _TIE_FLOOR * self.mu0)
         signs = active.signs
-        num = np.concatenate((mu - c2, signs * w))
+        sw = signs * w
+        if active.k and sw[sw.argmin()] < -_WRONG_SIGN * sw[sw.argmax()]:
+            # A fresh solve on the active set puts a coefficient on the wrong side of 0 (not
+            # by rounding): the event times that led here were wrong, the active set is
+            # numerically degenerate, and stepping on would only cascade.
+            raise _Breakdown
+        num = np.concatenate((mu - c2, sw))
         den = np.concatenate((1.0 - a2, 0.0 - signs * d))
         t = np.maximum(num, 0.0) / np.maximum(den, 0.0)
-        if active.k < active.capacity:
+        full = active.k >= active.capacity or (
+            # |A| = rank(X) - 1 with centered data: if the active columns span y, the
+            # correlations are exactly c = μ a (e = c - μ a = X^T (y - X_A w_LS) = 0) and no
+            # feature can join before λ = 0.
+            active.k >= active.capacity - 1
+            and np.abs(c2[:p] - mu * a2[:p]).max() <= _TIE * self.mu0
+        )
+        if not full:
             t[: 2 * p] += self.closed
             for j in fresh:
                 if t[j] <= tie:
@@ -700,6 +741,19 @@ class _Homotopy:
             self.lams.append(2.0 * mu)
             self.rows.append(row)
 
+    def _stop_before(self, mu: float) -> None:
+        """End the path at the last breakpoint above ``mu`` (the one at ``mu`` is unsound)."""
+        if self.lams[-1] == 2.0 * mu and len(self.lams) > 1:
+            k = len(self.lams) - 1
+            self.lams.pop()
+            self.rows.pop()
+            self.events = [event for event in self.events if event[0] != k]
+        self.notes.append(
+            f"stopped at λ={self.lams[-1]:.6g}: below it the active set is numerically "
+            f"degenerate (cond(X_A) ~ {self.active.cond:.1e}; a fresh solve gives a coefficient "
+            "the wrong sign)"
+        )
+
     def run(self) -> HomotopyPath:
         active, Xty = self.active, self.Xty
         mu = self.mu0
@@ -726,7 +780,11 @@ class _Homotopy:
                                       f"λ={2.0 * mu:.6g}")
                     break
                 n_steps += 1
-                step, joiners, leavers = self._next_event(mu, w, d, c2, a2, fresh)
+                try:
+                    step, joiners, leavers = self._next_event(mu, w, d, c2, a2, fresh)
+                except _Breakdown:
+                    self._stop_before(mu)
+                    break
                 if step >= mu - self.mu_stop - self.tie:
                     # The last stretch: straight down to λ_min (events there are not taken).
                     mu, joined, fresh, record = self.mu_stop, [], set(), True
