@@ -288,3 +288,85 @@ def test_lambda_cursor_without_r_face_and_not_live():
     assert cursor.lam == 0.0  # no server behind the page: nothing mirrors
     assert not math.isnan(cursor.goto(2.0))
     assert controls.LambdaCursor.param.lam.bounds == (0, None)
+
+
+# -- the URL, with a Location standing in for a served page's ---------------------------------
+@pytest.fixture
+def location(monkeypatch):
+    from panel.io.location import Location
+
+    loc = Location(search="?degree=40&noise=0.5&lang=ja")
+    monkeypatch.setattr(pn.state, "_location", loc)
+    return loc
+
+
+def test_sync_to_url_checks_values_coming_from_the_url(location):
+    degree = pn.widgets.IntSlider(start=0, end=30, value=9)
+    noise = pn.widgets.FloatInput(value=0.5)
+    basis = pn.widgets.Select(options=["monomial", "legendre"], value="monomial")
+    problems = []
+    widgets = {"degree": degree, "noise": noise, "basis": basis}
+    assert sync_to_url(widgets, SPEC, lang="en", on_problem=problems.append) is True
+    # the page's validated values replace the bad entry; other parameters stay
+    assert location.query_params == {"degree": 9, "noise": 0.5, "lang": "ja",
+                                     "basis": "monomial"}
+    assert problems == []
+    # the browser connects and sends its own URL: good values reach the widgets, checked
+    location.search = "?degree=12&noise=0.25&basis=legendre"
+    assert (degree.value, noise.value, basis.value) == (12, 0.25, "legendre")
+    assert problems == []
+    # bad ones are reported (as read_query does) and replaced in the URL, never applied
+    location.search = "?degree=99&noise=loud&basis=legendre"
+    assert (degree.value, noise.value) == (12, 0.25)
+    assert problems == [
+        translate(KEYS["query_problem"], "en", name="degree", value="99",
+                  rule=SPEC["degree"].rule_text("en"), default="12"),
+        translate(KEYS["query_problem"], "en", name="noise", value="loud",
+                  rule=SPEC["noise"].rule_text("en"), default="0.25"),
+    ]
+    assert location.query_params["degree"] == 12 and location.query_params["noise"] == 0.25
+    # the widgets write their values back to the URL, floats exactly
+    noise.value = 0.1 + 0.2
+    assert location.query_params["noise"] == 0.1 + 0.2
+    degree.value = 3
+    assert location.query_params["degree"] == 3
+
+
+def test_sync_to_url_without_spec_syncs_directly(location):
+    widget = pn.widgets.IntSlider(start=0, end=30, value=9)
+    assert sync_to_url({"degree": widget}) is True
+    assert widget.value == 40  # Panel applies the URL as it is: pass a spec to check it
+
+
+def test_message_area_add_skips_repeats():
+    area = MessageArea()
+    area.add("a")
+    area.add("a", "b")
+    assert area.lines == ["a", "b"] and area.pane.visible
+
+
+def test_lambda_cursor_follows_the_url(location):
+    lams = np.concatenate([[0.0], np.geomspace(1e-3, 1.0, 7)])
+    stack = _stack(lams)
+    cursor = lambda_cursor(Scrubber(stack, name="v", index=2), "en")
+    assert cursor.sync_to_url("lam") is True
+    assert location.query_params["lam"] == lams[2]
+    cursor.lam_slider.value = stack.texts["lam_label"][5]
+    assert location.query_params["lam"] == lams[5]
+    location.search = f"?lam={float(lams[3]) * 1.01!r}"
+    assert cursor.index == 3 and cursor.lam == lams[3]
+    assert location.query_params["lam"] == lams[3]
+
+
+def test_released_slider_reports_only_the_release():
+    slider = controls.released_slider(int, start=0, end=30, value=9)
+    seen = []
+    slider.param.watch(lambda event: seen.append(event.new), "value")
+    slider._process_events({"value": 10})  # dragging: shown in the browser only
+    slider._process_events({"value": 11})
+    assert slider.value == 9 and seen == []
+    slider._process_events({"value_throttled": 11})  # released
+    assert slider.value == 11 and seen == [11]
+    with pytest.raises(ReglabInputError):
+        controls.released_slider(str)
+    assert type(controls.released_slider(float, value=0.5)).__name__ == "ReleasedFloatSlider"

@@ -11,6 +11,7 @@
 :func:`figure_downloads`  PNG and SVG downloads of a matplotlib rendering of the view
 :func:`export_download`   "Save as HTML": the page in its current state, as one file
 :func:`lambda_cursor`     the λ cursor's two faces (λ slider, R slider) and its URL mirror
+:func:`released_slider`   a Panel slider whose ``value`` changes only when it is released
 ========================  ===================================================================
 
 The module imports Panel and Bokeh only inside the functions that build widgets, so a page's
@@ -23,6 +24,7 @@ one, see that mapping).
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import math
@@ -60,6 +62,7 @@ __all__ = [
     "lambda_cursor",
     "page_query",
     "read_query",
+    "released_slider",
     "sync_to_url",
 ]
 
@@ -319,7 +322,11 @@ def _sync_param(obj: param.Parameterized, attr: str, name: str, text: str | None
 
 
 def sync_to_url(
-    widgets: Mapping[str, Any], spec: Mapping[str, Field] | None = None
+    widgets: Mapping[str, Any],
+    spec: Mapping[str, Field] | None = None,
+    *,
+    lang: Language = "en",
+    on_problem: Callable[[str], None] | None = None,
 ) -> bool:
     """Keep each widget's ``value`` and the URL query parameter of its name in step.
 
@@ -329,24 +336,127 @@ def sync_to_url(
         ``{query name: widget}``; the widgets already hold the values read from the query
         (:func:`read_query`).
     spec : mapping of str to Field, optional
-        The fields of those names; with it the query is first rewritten to the widgets'
-        current (validated) values, so a bad value in the URL is replaced, never applied.
+        The fields of those names. With it, the URL never reaches a widget unchecked: the URL
+        is synced with a mirror of strings, and a value coming from the URL (when the browser
+        connects, or goes back in its history) is parsed by its field first. A valid value is
+        set on the widget; a bad one is reported to ``on_problem`` and the URL is rewritten to
+        the widget's value. Without ``spec`` the widgets are synced directly
+        (``pn.state.location.sync``), which suits widgets that reject bad values themselves.
+    lang : {"ja", "en"}, default "en"
+        Language of the problems.
+    on_problem : callable, optional
+        ``on_problem(text)`` with one translated line per bad value from the URL (the same
+        line :func:`read_query` gives); by default bad values are only replaced.
 
     Returns
     -------
     bool
         Whether a served URL was there to sync with (``False`` in Jupyter or a saved file).
+
+    Notes
+    -----
+    The browser sends its whole URL once it has connected, after the page was built, so a
+    bad value the page already reported (and replaced) at build time comes again: pass a
+    callback that ignores repeats, e.g. :meth:`MessageArea.add`.
     """
     import panel as pn
 
     if not pn.state.location:
         return False
-    for name, widget in widgets.items():
-        text = None
-        if spec is not None and name in spec:
-            text = spec[name].format(widget.value)
-        _sync_param(widget, "value", name, text)
+    plain = {name: w for name, w in widgets.items() if spec is None or name not in spec}
+    for name, widget in plain.items():
+        _sync_param(widget, "value", name, None)
+    checked = {name: w for name, w in widgets.items() if name not in plain}
+    if checked:
+        assert spec is not None
+        _QueryMirror.create(checked, spec, lang, on_problem).sync()
     return True
+
+
+class _QueryMirror:
+    """Query strings mirrored between the URL and validated widgets (see :func:`sync_to_url`).
+
+    ``Location.sync`` writes URL values into a Parameterized as they come (numbers already
+    converted by Panel's query parser); here they land in untyped parameters, one per name,
+    and are parsed by the name's Field before any widget sees them.
+    """
+
+    def __init__(self, store: param.Parameterized, widgets: Mapping[str, Any],
+                 spec: Mapping[str, Field], lang: Language,
+                 on_problem: Callable[[str], None] | None):
+        self.store, self.widgets, self.spec = store, dict(widgets), spec
+        self.lang, self.on_problem = lang, on_problem
+        self._busy = False
+
+    @classmethod
+    def create(cls, widgets: Mapping[str, Any], spec: Mapping[str, Field], lang: Language,
+               on_problem: Callable[[str], None] | None) -> _QueryMirror:
+        reserved = set(param.Parameterized.param)
+        clash = sorted(set(widgets) & reserved)
+        if clash:
+            raise ReglabInputError("widgets", "must not use a reserved query name", clash[0])
+        store_class = type("QueryStrings", (param.Parameterized,), {
+            name: param.Parameter(default=None, doc=f"URL text of {name!r}")
+            for name in widgets
+        })
+        store = store_class(**{name: spec[name].format(w.value) for name, w in widgets.items()})
+        return cls(store, widgets, spec, lang, on_problem)
+
+    def sync(self) -> None:
+        import panel as pn
+
+        location = pn.state.location
+        # The validated values replace the query's entries before Location.sync applies the
+        # query to the store, so that first application changes nothing.
+        location.update_query(**{name: getattr(self.store, name) for name in self.widgets})
+        location.sync(self.store, {name: name for name in self.widgets})
+        # After the URL's own watcher (precedence 0), so a replaced value is written last.
+        self.store.param.watch(self._from_url, list(self.widgets), precedence=1)
+        for name, widget in self.widgets.items():
+            widget.param.watch(lambda event, name=name: self._from_widget(name, event.new),
+                               "value")
+
+    def _from_widget(self, name: str, value: object) -> None:
+        try:
+            text = self.spec[name].format(value)
+        except ReglabInputError:
+            return  # the page rejects it and puts the previous value back
+        if getattr(self.store, name) != text:
+            self._set(name, text)
+
+    def _from_url(self, *events: param.parameterized.Event) -> None:
+        # Location updates every synced name at once: param batches the events.
+        if self._busy:
+            return
+        for event in events:
+            self._apply(event.name, event.new)
+
+    def _apply(self, name: str, raw: object) -> None:
+        field, widget = self.spec[name], self.widgets[name]
+        # Panel's query parser turned "9" into 9, "0.3" into 0.3 and "true" into True.
+        text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
+        try:
+            value = field.parse(name, text)
+        except ReglabInputError:
+            current = field.format(widget.value)
+            if self.on_problem is not None:
+                self.on_problem(translate(
+                    KEYS["query_problem"], self.lang, name=name, value=_quote(text),
+                    rule=field.rule_text(self.lang), default=current))
+            self._set(name, current)
+            return
+        if value != widget.value:
+            widget.value = value
+        canonical = field.format(value)
+        if text != canonical or not isinstance(raw, str):
+            self._set(name, canonical)
+
+    def _set(self, name: str, text: str) -> None:
+        self._busy = True
+        try:
+            setattr(self.store, name, text)
+        finally:
+            self._busy = False
 
 
 def distinct_labels(values: Sequence[float] | np.ndarray, digits: int = 3) -> list[str]:
@@ -437,6 +547,12 @@ class MessageArea:
         self.pane.param.update(object="\n\n".join(_plain(line) for line in self.lines),
                                visible=True)
 
+    def add(self, *lines: str) -> None:
+        """Show ``lines`` below the messages shown now (lines already shown are skipped)."""
+        fresh = [str(line) for line in lines if line and str(line) not in self.lines]
+        if fresh:
+            self.show(*self.lines, *fresh)
+
     def clear(self) -> None:
         """Hide the area."""
         self.lines = []
@@ -521,6 +637,40 @@ def export_download(
                                    **kwargs)
 
 
+@functools.cache
+def _released_class(base_name: str) -> type:
+    import panel as pn
+
+    base = getattr(pn.widgets, base_name)
+
+    class Released(base):  # type: ignore[misc, valid-type]
+        # What ``pn.config.throttled = True`` does for every slider of a process, for this
+        # widget only: the browser's drag updates (``value``) are dropped and the release
+        # (``value_throttled``) is reported as ``value``.
+        def _process_property_change(self, props: dict[str, Any]) -> dict[str, Any]:
+            props = dict(props)
+            props.pop("value", None)
+            if "value_throttled" in props:
+                props["value"] = props["value_throttled"]
+            return super()._process_property_change(props)
+
+    Released.__name__ = Released.__qualname__ = f"Released{base_name}"
+    return Released
+
+
+def released_slider(kind: type = int, **params: Any) -> Any:
+    """Make a Panel ``IntSlider`` or ``FloatSlider`` whose ``value`` changes on release only.
+
+    Dragging the handle shows the value but sends nothing to Python until the handle is
+    released (or a key is pressed), so a control that recomputes the page's frames runs once
+    per gesture, not once per pixel. ``kind`` is ``int`` or ``float``; ``params`` go to the
+    slider (``start``, ``end``, ``step``, ``value``, ``label``...).
+    """
+    if kind not in (int, float):
+        raise ReglabInputError("kind", "must be int or float", kind)
+    return _released_class("IntSlider" if kind is int else "FloatSlider")(**params)
+
+
 # ---------------------------------------------------------------------------------------------
 # The λ cursor
 # ---------------------------------------------------------------------------------------------
@@ -560,7 +710,9 @@ class LambdaCursor(param.Parameterized):
             # Python callbacks need a server (or Jupyter kernel); a saved file has neither
             # (Bokeh warns about such callbacks when saving), so they are left out there.
             lam_slider.on_change("value", self._from_slider)
-            self.param.watch(self._to_slider, "lam")
+            # After the URL's own watcher (precedence 0): snapping λ to a frame then
+            # rewrites the URL last.
+            self.param.watch(self._to_slider, "lam", precedence=1)
 
     @property
     def index(self) -> int:
