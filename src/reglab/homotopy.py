@@ -575,7 +575,7 @@ class _Homotopy:
         self.active, self.Xty, self.p = active, Xty, Xty.size
         self.mu0 = float(np.max(np.abs(Xty), initial=0.0))
         self.mu_stop, self.max_steps = mu_stop, max_steps
-        self.tie = _TIE * self.mu0  # the tolerance at μ_0; see _tie
+        self.tie = _TIE * self.mu0  # event tolerance; _next_event updates it to the current μ
         self.closed = np.zeros(2 * self.p)
         self.excluded: list[int] = []
         self.lams: list[float] = []
