@@ -13,7 +13,7 @@ Three algorithms share one interface, :class:`RegularizationPath`:
   ``w(λ) = V diag(s / (s² + λ)) U^T y`` exactly at every λ, and the effective degrees of
   freedom ``df(λ) = Σ s_i² / (s_i² + λ)``.
 * :class:`LassoPath` (``L1``, ``Lp(1)``, ``ElasticNet(1)``): the exact piecewise-linear homotopy
-  (LARS with the lasso modification, :func:`sklearn.linear_model.lars_path`), with its
+  (LARS with the lasso modification, :func:`reglab.homotopy.lasso_homotopy`), with its
   breakpoints and the variables entering and leaving there. Between breakpoints ``w(λ)`` is
   linear, so the solution at any λ is exact.
 * :class:`GridPath` (everything else): warm-started solves along a decreasing λ grid from
@@ -32,17 +32,16 @@ the intercept, exactly, before the ridge and lasso algorithms run.
 from __future__ import annotations
 
 import math
-import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 from scipy.optimize import brentq
-from sklearn.linear_model import lars_path
 
 from reglab._validation import ReglabInputError, check_nonnegative, check_positive
 from reglab.design import Design
+from reglab.homotopy import lasso_homotopy
 from reglab.penalties import L1, L2, DifferenceL1, ElasticNet, Lp, Penalty
 from reglab.solvers import Certificate, solve, solve_path
 
@@ -581,13 +580,15 @@ class RidgePath(RegularizationPath):
 # Lasso: the exact homotopy
 # --------------------------------------------------------------------------------------------
 class LassoPath(RegularizationPath):
-    r"""The exact lasso path ``w(λ) = argmin ||y - Xw||² + λ Σ v_j |w_j|`` (LARS-lasso).
+    r"""The exact lasso path ``w(λ) = argmin ||y - Xw||² + λ Σ v_j |w_j|`` (homotopy).
 
-    :func:`sklearn.linear_model.lars_path` solves ``1/(2n)||y - Xw||² + α||w||_1``, so its
-    breakpoints ``α_k`` are ours at ``λ_k = 2 n α_k``; penalty factors ``v_j > 0`` become the
-    column scaling ``X_j / v_j`` and zero factors are profiled out. Between breakpoints the
-    solution and ``R(λ) = Σ v_j |w_j(λ)|`` are linear in λ (the signs are fixed there), so both
-    are interpolated exactly and ``R ↦ λ`` is exact too.
+    :func:`reglab.homotopy.lasso_homotopy` steps from breakpoint to breakpoint (LARS with the
+    lasso modification, active sets factorized by QR so that raw-monomial designs stay exact);
+    penalty factors ``v_j > 0`` become the column scaling ``X_j / v_j`` and zero factors are
+    profiled out. Between breakpoints the solution and ``R(λ) = Σ v_j |w_j(λ)|`` are linear in
+    λ (the signs are fixed there), so both are interpolated exactly and ``R ↦ λ`` is exact too.
+    Where the homotopy had to skip a numerically degenerate variable or stopped early, its
+    message is in :attr:`warnings` and the certificates say how far from optimal that is.
     """
 
     exact = True
@@ -605,12 +606,11 @@ class LassoPath(RegularizationPath):
         n = design.n_samples
         self.breakpoint_warnings: list[str] = []
         if Z.shape[1] and np.any(self._profiled.y):
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                alphas, _, path = lars_path(Z, self._profiled.y, method="lasso", alpha_min=0.0)
-            self.breakpoint_warnings = [str(w.message) for w in caught]
-            breakpoints = 2.0 * n * alphas
-            w_pen = (path / self._v[:, None]).T
+            homotopy = lasso_homotopy(Z, self._profiled.y)
+            if homotopy.message:
+                self.breakpoint_warnings.append(homotopy.message)
+            breakpoints = homotopy.lams
+            w_pen = homotopy.coefs / self._v
         else:
             breakpoints, w_pen = np.array([0.0]), np.zeros((1, Z.shape[1]))
         self.breakpoints = breakpoints
