@@ -595,36 +595,54 @@ class LassoPath(RegularizationPath):
 
     def __init__(
         self, design: Design, penalty: Penalty, lams=None, *, n_lams: int = 100,
-        ratio: float | None = None,
+        ratio: float | None = None, full_path: bool = True,
     ):
         v = _l1_weights(penalty, design.n_features)
         if v is None:
             raise ReglabInputError("penalty", "must be a lasso penalty for LassoPath", penalty)
         self._profiled = _Profiled(design.X, design.y, v > 0)
         self._v = v[v > 0]
-        Z = self._profiled.X / self._v
         n = design.n_samples
         self.breakpoint_warnings: list[str] = []
-        if Z.shape[1] and np.any(self._profiled.y):
-            homotopy = lasso_homotopy(Z, self._profiled.y)
-            if homotopy.message:
-                self.breakpoint_warnings.append(homotopy.message)
-            breakpoints = homotopy.lams
-            w_pen = homotopy.coefs / self._v
-        else:
-            breakpoints, w_pen = np.array([0.0]), np.zeros((1, Z.shape[1]))
-        self.breakpoints = breakpoints
-        self.breakpoint_coefs = self._profiled.full(w_pen)
+        stop = 0.0 if full_path or lams is None else float(np.min(lams))
+        self._run_homotopy(stop)
         if lams is None:
-            top = float(breakpoints[0]) if breakpoints[0] > 0 else 1.0
+            top = float(self.breakpoints[0]) if self.breakpoints[0] > 0 else 1.0
             if ratio is None:
                 ratio = 1e-4 if n > design.n_features else 1e-2
             lams = lambda_grid(top, n_lams, ratio)
         super().__init__(design, penalty, lams)
         self.warnings.extend(self.breakpoint_warnings)
 
+    def _run_homotopy(self, lam_min: float) -> None:
+        """Compute the breakpoints down to ``lam_min`` (0: the whole path)."""
+        Z, y = self._profiled.X / self._v, self._profiled.y
+        if Z.shape[1] and np.any(y):
+            homotopy = lasso_homotopy(Z, y, lam_min=lam_min)
+            if homotopy.message:
+                self.breakpoint_warnings.append(homotopy.message)
+            breakpoints, w_pen = homotopy.lams, homotopy.coefs / self._v
+        else:
+            breakpoints, w_pen = np.array([0.0]), np.zeros((1, Z.shape[1]))
+        self.breakpoints = breakpoints
+        self.breakpoint_coefs = self._profiled.full(w_pen)
+        self._requested_lam_min = lam_min
+        self.__dict__.pop("_breakpoint_R", None)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the homotopy was followed to λ = 0 (``full_path=False`` stops earlier)."""
+        return self._requested_lam_min == 0
+
+    def _complete(self) -> None:
+        if not self.complete:
+            self._run_homotopy(0.0)
+
     def coefs_std_at(self, lams) -> np.ndarray:
         """Exact solutions at many λ: linear interpolation between breakpoints."""
+        lams = np.atleast_1d(np.asarray(lams, dtype=float))
+        if lams.size and lams.min() < self.breakpoints[-1]:
+            self._complete()
         lams = np.atleast_1d(np.asarray(lams, dtype=float))
         knots = self.breakpoints[::-1]  # increasing
         coefs = self.breakpoint_coefs[::-1]
@@ -645,10 +663,13 @@ class LassoPath(RegularizationPath):
         return np.array([self.penalty.radius(w) for w in self.breakpoint_coefs])
 
     def R_at(self, lam):
+        if lam < self.breakpoints[-1]:
+            self._complete()
         return float(np.interp(lam, self.breakpoints[::-1], self._breakpoint_R[::-1]))
 
     @property
     def R_max(self):
+        self._complete()
         return float(self._breakpoint_R[-1])
 
     @property
@@ -657,6 +678,7 @@ class LassoPath(RegularizationPath):
 
     def lam_at_R(self, R):
         R = check_nonnegative("R", R)
+        self._complete()
         if R >= self.R_max:
             return 0.0
         # R(λ) is linear and decreasing between breakpoints: invert segment by segment.
@@ -833,6 +855,7 @@ def fit_path(
     lams=None,
     n_lams: int = 100,
     tol: float = 1e-10,
+    full_path: bool = True,
 ) -> RegularizationPath:
     r"""Compute the regularization path of ``||y - b - Xw||² + λ P(w)`` over λ.
 
@@ -854,6 +877,9 @@ def fit_path(
     n_lams : int, default 100
     tol : float, default 1e-10
         Relative duality gap / KKT tolerance for warm-started solvers.
+    full_path : bool, default True
+        For the lasso: follow the homotopy down to λ = 0. ``False`` stops at the smallest λ of
+        ``lams`` (all that cross-validation needs); the rest is computed if it is asked for.
 
     Returns
     -------
@@ -867,5 +893,5 @@ def fit_path(
     if _quadratic_weights(penalty, design.n_features) is not None:
         return RidgePath(design, penalty, lams, n_lams=n_lams)
     if _l1_weights(penalty, design.n_features) is not None:
-        return LassoPath(design, penalty, lams, n_lams=n_lams)
+        return LassoPath(design, penalty, lams, n_lams=n_lams, full_path=full_path)
     return GridPath(design, penalty, lams, n_lams=n_lams, tol=tol)

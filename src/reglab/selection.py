@@ -146,7 +146,7 @@ def cross_validate(
         train[held_out] = False
         try:
             path = fit_path(X[train], y[train], penalty, standardize=standardize, lams=lams,
-                            feature_names=feature_names)
+                            feature_names=feature_names, full_path=False)
         except ReglabInputError as error:
             if error.name != "X":
                 raise
