@@ -1,0 +1,126 @@
+"""Path + 5-fold cross-validation through reglab's public API, against scikit-learn.
+
+Run by hand (not part of the test suite)::
+
+    python benchmarks/bench_core.py            # the lab's sizes
+    python benchmarks/bench_core.py --large    # also n=10,000 p=1,000 and n=1,000 p=5,000
+
+The issue's targets at the lab's sizes (n <= 200, degree <= 30, any basis): the exact lasso
+path + 5-fold CV <= 20 ms, the ridge path + CV <= 5 ms, elastic net and Lp paths + CV <= 150 ms.
+Each line prints the median over repeats and the ratio to the scikit-learn workload measured in
+the same run (LassoCV / RidgeCV-equivalent / ElasticNetCV with the same folds and a 100-value
+grid). The machines are shared and noisy: read the ratios, not the milliseconds. For numpy's
+own speed, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be unset in this command alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNetCV, LassoCV, Ridge
+from sklearn.model_selection import KFold
+
+from reglab.bases import PolynomialBasis
+from reglab.datasets import sin_curve
+from reglab.paths import fit_path
+from reglab.penalties import L1, L2, ElasticNet, Lp
+from reglab.selection import cross_validate, kfold_indices
+
+
+def median_ms(work, repeats: int) -> float:
+    work()  # warm up caches and imports
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def reglab_path_cv(X, y, penalty):
+    path = fit_path(X, y, penalty)
+    cv = cross_validate(X, y, penalty, folds=5, seed=0, lams=path.lams)
+    return path, cv
+
+
+def sklearn_ridge_cv(X, y, alphas, folds):
+    # The same work as reglab's ridge CV: every fold fitted at every alpha, held-out MSE.
+    for held_out in folds:
+        train = np.setdiff1d(np.arange(len(y)), held_out)
+        for alpha in alphas:
+            Ridge(alpha=alpha).fit(X[train], y[train]).predict(X[held_out])
+
+
+def lab_sizes(repeats: int) -> None:
+    print("lab sizes: path + 5-fold CV, 100-value grid (median ms; ratio to scikit-learn)")
+    print(f"{'design':<26}{'penalty':<18}{'reglab':>10}{'sklearn':>10}{'ratio':>8}  certified")
+    for n, degree, basis in [(20, 9, "monomial"), (200, 30, "monomial"), (200, 30, "legendre")]:
+        x, y = sin_curve(n, 0.3, seed=0)
+        X = PolynomialBasis.from_data(x, degree, basis).transform(x)
+        folds = kfold_indices(n, 5, 0)
+        kfold = KFold(5, shuffle=True, random_state=0)
+        label = f"n={n} M={degree} {basis}"
+        for penalty in (L1(), L2(), ElasticNet(0.5), Lp(0.5), Lp(1.5)):
+            path, _ = reglab_path_cv(X, y, penalty)
+            ours = median_ms(lambda penalty=penalty: reglab_path_cv(X, y, penalty), repeats)
+            certified = sum(c.ok for c in path.certificates)
+            alphas_l1 = path.lams / (2 * n)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                if isinstance(penalty, L2):
+                    theirs = median_ms(
+                        lambda: sklearn_ridge_cv(X, y, path.lams, folds), max(1, repeats // 5))
+                elif isinstance(penalty, L1):
+                    theirs = median_ms(
+                        lambda: LassoCV(alphas=alphas_l1, cv=kfold).fit(X, y), repeats)
+                else:
+                    theirs = median_ms(
+                        lambda: ElasticNetCV(l1_ratio=0.5, alphas=alphas_l1, cv=kfold).fit(X, y),
+                        repeats)
+            print(f"{label:<26}{penalty!r:<18}{ours:>10.1f}{theirs:>10.1f}"
+                  f"{ours / theirs:>8.2f}  {certified}/{len(path.certificates)}")
+
+
+def large_sizes(repeats: int) -> None:
+    print("\nlarge designs: lasso path + 5-fold CV down to 1e-3 λ_max (median ms)")
+    rng = np.random.default_rng(0)
+    for n, p in [(10_000, 1_000), (1_000, 5_000)]:
+        X = rng.standard_normal((n, p))
+        w = np.zeros(p)
+        w[:20] = rng.standard_normal(20)
+        y = X @ w + rng.standard_normal(n)
+        lam_max = 2 * np.max(np.abs((X - X.mean(0)).T @ (y - y.mean())))
+        lams = np.geomspace(lam_max, 1e-3 * lam_max, 100)
+
+        def ours(lams=lams, X=X, y=y):
+            path = fit_path(X, y, L1(), lams=lams, full_path=False)
+            return cross_validate(X, y, L1(), folds=5, seed=0, lams=path.lams)
+
+        def theirs(lams=lams, X=X, y=y, n=n):
+            # tol chosen so that LassoCV's duality gaps are of the size of ours (exact: ~1e-12)
+            return LassoCV(alphas=lams / (2 * n), cv=KFold(5, shuffle=True, random_state=0),
+                           tol=1e-10, max_iter=100_000).fit(X, y)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            a, b = median_ms(ours, repeats), median_ms(theirs, repeats)
+        print(f"n={n} p={p}: reglab {a:.0f} ms, LassoCV {b:.0f} ms, ratio {a / b:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--large", action="store_true")
+    args = parser.parse_args()
+    lab_sizes(args.repeats)
+    if args.large:
+        large_sizes(max(1, args.repeats // 10))
+
+
+if __name__ == "__main__":
+    main()
