@@ -67,21 +67,24 @@ def lab_sizes(repeats: int) -> None:
         label = f"n={n} M={degree} {basis}"
         for penalty in (L1(), L2(), ElasticNet(0.5), Lp(0.5), Lp(1.5)):
             path, _ = reglab_path_cv(X, y, penalty)
-            ours = median_ms(lambda penalty=penalty: reglab_path_cv(X, y, penalty), repeats)
+            ours = median_ms(lambda X=X, y=y, penalty=penalty: reglab_path_cv(X, y, penalty),
+                             repeats)
             certified = sum(c.ok for c in path.certificates)
             alphas_l1 = path.lams / (2 * n)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 if isinstance(penalty, L2):
-                    theirs = median_ms(
-                        lambda: sklearn_ridge_cv(X, y, path.lams, folds), max(1, repeats // 5))
+                    def work(X=X, y=y, lams=path.lams, folds=folds):
+                        sklearn_ridge_cv(X, y, lams, folds)
+                    theirs = median_ms(work, max(1, repeats // 5))
                 elif isinstance(penalty, L1):
-                    theirs = median_ms(
-                        lambda: LassoCV(alphas=alphas_l1, cv=kfold).fit(X, y), repeats)
+                    def work(X=X, y=y, alphas=alphas_l1, cv=kfold):
+                        LassoCV(alphas=alphas, cv=cv).fit(X, y)
+                    theirs = median_ms(work, repeats)
                 else:
-                    theirs = median_ms(
-                        lambda: ElasticNetCV(l1_ratio=0.5, alphas=alphas_l1, cv=kfold).fit(X, y),
-                        repeats)
+                    def work(X=X, y=y, alphas=alphas_l1, cv=kfold):
+                        ElasticNetCV(l1_ratio=0.5, alphas=alphas, cv=cv).fit(X, y)
+                    theirs = median_ms(work, repeats)
             print(f"{label:<26}{penalty!r:<18}{ours:>10.1f}{theirs:>10.1f}"
                   f"{ours / theirs:>8.2f}  {certified}/{len(path.certificates)}")
 

@@ -23,7 +23,7 @@ __all__ = ["from_glmnet_lambda", "from_sklearn_alpha", "to_glmnet_lambda", "to_s
 
 
 def _factor_sklearn(penalty: Penalty, n_samples: int) -> float:
-    """reglab lam per unit of sklearn alpha."""
+    """Return reglab's lam per unit of scikit-learn's alpha."""
     if isinstance(penalty, L2) or (isinstance(penalty, Lp) and penalty.p == 2):
         return 1.0  # sklearn.linear_model.Ridge: ||y - Xw||^2 + alpha ||w||^2
     if isinstance(penalty, (L1, ElasticNet)) or (isinstance(penalty, Lp) and penalty.p == 1):
@@ -33,7 +33,7 @@ def _factor_sklearn(penalty: Penalty, n_samples: int) -> float:
 
 
 def _factor_glmnet(penalty: Penalty, n_samples: int) -> float:
-    """reglab lam per unit of glmnet lambda."""
+    """Return reglab's lam per unit of glmnet's lambda."""
     if isinstance(penalty, L2) or (isinstance(penalty, Lp) and penalty.p == 2):
         return float(n_samples)  # glmnet alpha = 0: 1/(2n) RSS + lambda/2 ||w||^2
     if isinstance(penalty, (L1, ElasticNet)) or (isinstance(penalty, Lp) and penalty.p == 1):

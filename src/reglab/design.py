@@ -101,10 +101,12 @@ class Design:
 
     @property
     def n_samples(self) -> int:
+        """Number of rows."""
         return self.X.shape[0]
 
     @property
     def n_features(self) -> int:
+        """Number of columns."""
         return self.X.shape[1]
 
     def to_user_scale(self, w) -> tuple[np.ndarray, np.ndarray | float]:

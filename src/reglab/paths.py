@@ -121,7 +121,7 @@ class Solution:
         return self.intercept + np.asarray(X, dtype=float) @ self.coef
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict (the CLI's ``--json`` output is built from it)."""
+        """Return a JSON-ready dict (the CLI's ``--json`` output is built from it)."""
         return {
             "coef": dict(zip(self.feature_names, map(float, self.coef), strict=True)),
             "coef_std": dict(zip(self.feature_names, map(float, self.coef_std), strict=True)),
@@ -316,7 +316,7 @@ class RegularizationPath(ABC):
         return self.penalty.radius(self.coef_std_at(lam)[0])
 
     def lam_at_R(self, R: float) -> float:
-        """The λ whose solution has radius ``R`` (0 when ``R >= R_max``: constraint inactive)."""
+        """Return the λ whose solution has radius ``R`` (0 when ``R >= R_max``: inactive)."""
         R = check_nonnegative("R", R)
         if R >= self.R_max:
             return 0.0
@@ -329,7 +329,7 @@ class RegularizationPath(ABC):
         return self.lam_at_R(min(s, 1.0) * self.R_max)
 
     def lam_at_df(self, df: float) -> float:
-        """The largest λ whose df reaches ``df`` (df is decreasing in λ; it may jump)."""
+        """Return the largest λ whose df reaches ``df`` (df decreases in λ; it may jump)."""
         df = check_nonnegative("df", df)
         top = self.df_at(0.0)
         if df > top * (1 + 1e-12):
@@ -337,7 +337,7 @@ class RegularizationPath(ABC):
         return self._invert_decreasing(self.df_at, min(df, top), "df")
 
     def _invert_decreasing(self, f, target: float, name: str) -> float:
-        """The largest λ with ``f(λ) >= target``, for ``f`` non-increasing in λ.
+        """Return the largest λ with ``f(λ) >= target``, for ``f`` non-increasing in λ.
 
         For a continuous ``f`` (R along a path) this is the root of ``f(λ) = target``; for a
         step function (the df of the lasso) it is the end of the step that reaches the target.
@@ -381,7 +381,7 @@ class RegularizationPath(ABC):
         s: float | None = None,
         df: float | None = None,
     ) -> Solution:
-        """The solution at one of λ, R, s or df (exactly one must be given).
+        """Return the solution at one of λ, R, s or df (exactly one must be given).
 
         Examples
         --------
@@ -452,7 +452,7 @@ class RegularizationPath(ABC):
 
 
 def _events_from_grid(lams, coefs, names) -> list[Event]:
-    """Changes of the support between consecutive grid points, reported at the lower λ."""
+    """List the support changes between consecutive grid points, at the lower λ."""
     events: list[Event] = []
     support = coefs[0] != 0
     for lam, w in zip(lams[1:], coefs[1:], strict=True):

@@ -548,7 +548,10 @@ def _project_weighted_l1_ball(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def _prox_weighted_max_norm(v: np.ndarray, step: float, weights: np.ndarray) -> np.ndarray:
-    """prox of ``step * max_j v_j |w_j|`` by Moreau: ``x - step * proj_{dual ball}(x / step)``."""
+    """Return the prox of ``step * max_j v_j |w_j|``.
+
+    By Moreau's decomposition it is ``x - step * proj_{dual ball}(x / step)``.
+    """
     if step == 0:
         return v.copy()
     return v - step * _project_weighted_l1_ball(v / step, weights)

@@ -76,9 +76,11 @@ class CVResult:
 
     @property
     def folds(self) -> int:
+        """Number of folds."""
         return self.fold_errors.shape[0]
 
     def to_dict(self) -> dict:
+        """Return a JSON-ready dict of the curve and the chosen λ."""
         return {
             "lam": self.lams.tolist(),
             "mean_error": self.mean_error.tolist(),
@@ -168,9 +170,11 @@ class ValidationCurve:
 
     @property
     def lam_best(self) -> float:
+        """The λ of the grid with the smallest test error."""
         return float(self.lams[int(np.argmin(self.test_error))])
 
     def to_dict(self) -> dict:
+        """Return a JSON-ready dict of both curves."""
         return {"lam": self.lams.tolist(), "train_mse": self.train_error.tolist(),
                 "test_mse": self.test_error.tolist()}
 
@@ -198,6 +202,7 @@ class DegreeCurve:
     condition_numbers: np.ndarray
 
     def to_dict(self) -> dict:
+        """Return a JSON-ready dict of both curves and the condition numbers."""
         return {"degree": self.degrees.tolist(), "train_mse": self.train_error.tolist(),
                 "test_mse": self.test_error.tolist(),
                 "condition_number": self.condition_numbers.tolist()}
