@@ -28,6 +28,8 @@ _CLI_NAMES = {
     "df": "--df",
     "s": "--s",
     "seed": "--seed",
+    "port": "--port",
+    "host": "--host",
     "target": "--target",
     "split_column": "--split-column",
     "p": "--p",

@@ -63,18 +63,28 @@ def serve(
     origins = [f"{shown_host}:{port}"]
     if host in ("127.0.0.1", "localhost", "::1"):
         origins += [f"localhost:{port}", f"127.0.0.1:{port}"]
+    try:
+        server = pn.serve(
+            apps,
+            port=port,
+            address=host,
+            websocket_origin=sorted(set(origins)),
+            show=False,
+            start=False,
+            threaded=False,
+            verbose=False,
+            location=True,
+        )
+    except OSError as error:  # the port is taken, or the address is not this machine's
+        raise ReglabInputError(
+            "port", f"cannot be served on {host} ({error.strerror or error})", port
+        ) from None
+    # The URL is printed once the socket is bound, so whoever reads it can connect.
     print(f"reglab lab: http://{shown_host}:{port}/", flush=True)
-    pn.serve(
-        apps,
-        port=port,
-        address=host,
-        websocket_origin=sorted(set(origins)),
-        show=open_browser,
-        start=True,
-        threaded=False,
-        verbose=False,
-        location=True,
-    )
+    if open_browser:
+        server.io_loop.add_callback(server.show, "/")
+    server.start()
+    server.io_loop.start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
