@@ -39,11 +39,10 @@ import numpy as np
 
 from reglab._validation import ReglabInputError
 from reglab.geometry import (
-    KKT_TOL,
     GeometrySolution,
     Importance,
     QuadraticLoss,
-    constrained_minimum,
+    constrained_path,
     importance,
     level_grid,
 )
@@ -372,8 +371,13 @@ def ball_boundaries(penalty: Penalty, Rs: Sequence[float], n_points: int = N_BAL
 
 def solve_frames(loss: QuadraticLoss, penalty: Penalty, Rs: Sequence[float]
                  ) -> list[GeometrySolution]:
-    """Solve the constrained problem at every radius of ``Rs`` (:func:`constrained_minimum`)."""
-    return [constrained_minimum(loss, penalty, float(R)) for R in Rs]
+    """Solve the constrained problem at every radius of ``Rs``, in one batch.
+
+    :func:`reglab.geometry.constrained_path`: the same answers as
+    :func:`~reglab.geometry.constrained_minimum` radius by radius, with the work shared (one
+    boundary scan of the unit ``Lp`` ball serves every radius).
+    """
+    return constrained_path(loss, penalty, np.asarray(Rs, dtype=float))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,8 +435,9 @@ def _status(sol: GeometrySolution, radius_star: float, lang: Language) -> str:
 
 def _certificate(sol: GeometrySolution, convex: bool, lang: Language) -> str:
     residual = format_number(sol.kkt_residual, 2)
-    if not math.isfinite(sol.kkt_residual) or sol.kkt_residual > KKT_TOL:
-        return translate("page.geometry.certificate.failed", lang, value=residual)
+    if not sol.certified:
+        text = translate("page.geometry.certificate.failed", lang, value=residual)
+        return f"{text} ({sol.note})" if sol.note else text
     key = "page.geometry.certificate.ok" if convex else "page.geometry.certificate.local"
     return translate(key, lang, value=residual)
 
@@ -484,12 +489,17 @@ def importance_text(imp: Importance, lang: Language) -> str:
 # ---------------------------------------------------------------------------------------------
 # Frames
 # ---------------------------------------------------------------------------------------------
-def _padded(points: list[np.ndarray], count: int, width: int) -> np.ndarray:
-    """Stack ``count`` blocks of ``width`` rows (NaN-padded) into ``(count * width, 2)``."""
-    out = np.full((count * width, 2), np.nan)
-    for k, block in enumerate(points[:count]):
-        out[k * width:k * width + len(block)] = block
-    return out
+def _rings(loss: QuadraticLoss, levels: np.ndarray) -> np.ndarray:
+    """Return the contours ``f = level``, shape ``(len(levels), N_RING, 2)`` (NaN for NaN).
+
+    The contour of level ``c0 + e`` is ``w* + sqrt(e) (u - w*)`` with ``u`` the contour of level
+    ``c0 + 1`` (:meth:`QuadraticLoss.ellipse`: its semi-axes grow as ``sqrt(e)``), so one
+    ellipse serves every level.
+    """
+    unit = loss.ellipse(loss.c0 + 1.0, N_RING) - loss.center
+    excess = np.asarray(levels, dtype=float) - loss.c0
+    scale = np.sqrt(np.where(excess >= 0, excess, np.nan))
+    return loss.center + scale[:, None, None] * unit[None]
 
 
 def compute_frames(state: State, lang: Language) -> FrameStack:
@@ -542,25 +552,28 @@ def compute_frames(state: State, lang: Language) -> FrameStack:
     convex = penalty.convex
 
     balls = ball_boundaries(penalty, Rs)
-    nan_ring = np.full((N_RING, 2), np.nan)
     tangent = np.full((n, 1, 2), np.nan)
     interior = np.full((n, 1, 2), np.nan)
-    rings = np.empty((n, N_RING, 2))
+    levels = np.full(n, np.nan)  # the contour through the global point, if it touches
     others = [[m for m in sol.local_minima if not m.is_global] for sol in solutions]
     n_locals = max(1, max(len(o) for o in others))
     locals_ = np.full((n, n_locals, 2), np.nan)
-    local_rings = np.empty((n, n_locals * (N_RING + 1), 2))
+    local_levels = np.full((n, n_locals), np.nan)
     for k, sol in enumerate(solutions):
         if sol.active:
             tangent[k, 0] = sol.w
-            rings[k] = loss.ellipse(sol.level, N_RING) if sol.level > loss.c0 else nan_ring
+            if sol.level > loss.c0:
+                levels[k] = sol.level
         else:
             interior[k, 0] = sol.w
-            rings[k] = nan_ring
         for i, m in enumerate(others[k]):
             locals_[k, i] = m.w
-        local_rings[k] = _padded([np.vstack([loss.ellipse(m.loss, N_RING), [np.nan, np.nan]])
-                                  for m in others[k]], n_locals, N_RING + 1)
+            local_levels[k, i] = m.loss
+    rings = _rings(loss, levels)
+    # every local ring closed by a NaN row, so that one line glyph draws them apart
+    local_rings = np.concatenate([_rings(loss, local_levels.ravel()),
+                                  np.full((n * n_locals, 1, 2), np.nan)], axis=1)
+    local_rings = local_rings.reshape(n, n_locals * (N_RING + 1), 2)
 
     lam = np.array([sol.lam for sol in solutions])
     W = np.array([sol.w for sol in solutions])
