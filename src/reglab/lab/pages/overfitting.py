@@ -59,7 +59,7 @@ from reglab.lab.pages.overfitting_frames import (
     code_snippet,
     compute,
 )
-from reglab.lab.scrub import Scrubber
+from reglab.lab.scrub import ARIA_LABEL_TAG, Scrubber
 
 __all__ = ["LAM_FIELD", "PAGE", "SCALE_FIELD", "build_page", "objective_latex", "render_figure"]
 
@@ -380,6 +380,11 @@ class _Plots:
 # -------------------------------------------------------------------------------------------
 # The page
 # -------------------------------------------------------------------------------------------
+def _named_slider(kind: type, label: str, **params: Any) -> Any:
+    """Make a released slider whose handle carries ``label`` as its accessible name."""
+    return released_slider(kind, label=label, tags=[ARIA_LABEL_TAG + label], **params)
+
+
 def _widgets(state: State, lang: Language, live: bool) -> dict[str, Any]:
     """One widget per field of :data:`SPEC`, labelled in ``lang`` (disabled without a server)."""
     common = {"disabled": not live, "width": 260, "margin": (4, 10)}
@@ -397,20 +402,20 @@ def _widgets(state: State, lang: Language, live: bool) -> dict[str, Any]:
                                     step=1, **common),
         "curve": pn.widgets.Select(label=_t("control.curve", lang), options=curve_options,
                                    value=state.curve, **common),
-        "degree": released_slider(int, label=translate("control.degree", lang), start=0,
+        "degree": _named_slider(int, translate("control.degree", lang), start=0,
                                   end=int(SPEC["degree"].high), step=1, value=state.degree,
                                   **common),
         "basis": pn.widgets.Select(label=translate("control.basis", lang),
                                    options=basis_options, value=state.basis, **common),
         "penalty": pn.widgets.Select(label=translate("control.penalty", lang),
                                      options=penalty_options, value=state.penalty, **common),
-        "l1_ratio": released_slider(float, label=translate("control.l1_ratio", lang),
+        "l1_ratio": _named_slider(float, translate("control.l1_ratio", lang),
                                     start=0.0, end=1.0, step=0.05, value=state.l1_ratio,
                                     **common),
-        "p": released_slider(float, label=translate("control.p", lang),
+        "p": _named_slider(float, translate("control.p", lang),
                              start=float(SPEC["p"].low), end=float(SPEC["p"].high), step=0.1,
                              value=state.p, **common),
-        "gamma": released_slider(float, label=_t("control.gamma", lang), start=0.0,
+        "gamma": _named_slider(float, _t("control.gamma", lang), start=0.0,
                                  end=float(SPEC["gamma"].high), step=0.25, value=state.gamma,
                                  **common),
     }
@@ -460,8 +465,9 @@ def build_page(lang: Language, *, live: bool = True,
     cursor = lambda_cursor(scrub, lang, live=live, width=440, margin=(4, 10))
     for slider in (cursor.lam_slider, cursor.R_slider):
         slider.disabled = not current.has_penalty
-    readout = scrub.readout("readout", render_as_text=False, width=980, margin=(4, 10),
-                            styles={"font-size": "14px", "line-height": "1.5"})
+    # A fixed height: a readout that changed height would re-lay out the page at every step.
+    readout = scrub.readout("readout", render_as_text=False, width=980, height=110,
+                            margin=(4, 10), styles={"font-size": "14px", "line-height": "1.5"})
 
     messages = MessageArea("warning")
     messages.show(*problems)
@@ -486,9 +492,11 @@ def build_page(lang: Language, *, live: bool = True,
     page: dict[str, Any] = {"state": current, "view": view, "busy": False}
 
     def refresh_code(*_: object) -> None:
-        show_code(code_snippet(page["state"], cursor.lam if cursor.lam is not None else 0.0))
+        # Only an open card is kept current; opening it brings it up to date.
+        if not card.collapsed:
+            show_code(code_snippet(page["state"], cursor.lam if cursor.lam is not None else 0.0))
 
-    refresh_code()
+    show_code(code_snippet(current, cursor.lam if cursor.lam is not None else 0.0))
 
     def recompute(new: State) -> None:
         started = time.perf_counter()
@@ -547,6 +555,7 @@ def build_page(lang: Language, *, live: bool = True,
         for widget in widgets.values():
             widget.param.watch(on_control, "value")
         cursor.param.watch(refresh_code, "lam")
+        card.param.watch(refresh_code, "collapsed")
         sync_to_url({**widgets, "scale": scale_toggle}, {**SPEC, "scale": SCALE_FIELD},
                     lang=lang, on_problem=messages.add)
         cursor.sync_to_url("lam")

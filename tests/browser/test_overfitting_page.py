@@ -1,0 +1,292 @@
+"""The overfitting page in headless Chromium: offline, linked views, URL state, languages.
+
+The expected frames are computed here by the same pure function the server runs
+(``compute``); the displayed Bokeh sources must equal them bit for bit (float64 columns travel
+as binary and the scrub callback copies them). That the frames are right is checked without a
+browser in tests/test_lab_overfitting.py; here the λ face's numbers are also compared with the
+core (``fit_path(...).solution(lam=...)``) once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from reglab.lab.controls import frame_for_lambda
+from reglab.lab.i18n import translate
+from reglab.lab.pages.overfitting_frames import State, compute, make_penalty
+
+pytestmark = pytest.mark.browser
+
+NAME = "overfitting"
+LAM_SLIDER, R_SLIDER = f"{NAME}.slider.lam_label", f"{NAME}.slider.R_label"
+
+# Everything the page shows, read in one round trip.
+SHOWN_JS = """() => {
+  const doc = Bokeh.documents[0]
+  const get = (name) => doc.get_model_by_name(name)
+  const column = (name, col) => Array.from(get(name).get_column(col))
+  const lam = get("overfitting.slider.lam_label"), R = get("overfitting.slider.R_label")
+  const valuetext = (slider) => Bokeh.index.find_one(slider).shadow_el
+      .querySelector("[role=slider]").getAttribute("aria-valuetext")
+  return {
+    index: lam.categories.indexOf(lam.value),
+    R_position: R.categories.indexOf(R.value), R_value: R.value, n_R: R.categories.length,
+    fit_y: column("overfitting.fit", "y"), fit_x: column("overfitting.fit", "x"),
+    coef_w: column("overfitting.coef", "w"), coef_zero: column("overfitting.coef", "zero"),
+    errdot_x: column("overfitting.errdot", "x"), errdot_y: column("overfitting.errdot", "y"),
+    pathdot_y: column("overfitting.pathdot", "y"),
+    readout: get("overfitting.readout.readout").text,
+    cursor: get("overfitting.err_cursor").location,
+    path_cursor: get("overfitting.path_cursor").location,
+    data_y: column("overfitting.data", "y"),
+    lam_valuetext: valuetext(lam), R_valuetext: valuetext(R),
+  }
+}"""
+
+_CACHE: dict = {}
+
+
+def view_of(lang="ja", **changes):
+    key = (lang, tuple(sorted(changes.items())))
+    if key not in _CACHE:
+        _CACHE[key] = compute(State(**changes), lang)
+    return _CACHE[key]
+
+
+def shown(lab):
+    return lab.page.evaluate(SHOWN_JS)
+
+
+def assert_shows(lab, view, index=None, *, valuetext=True):
+    """Every linked view shows frame ``index`` of ``view`` (default: the slider's); return it.
+
+    ``valuetext=False`` skips the handles' aria-valuetext, which Bokeh leaves stale after a
+    server update of a CategoricalSlider's categories until the handle moves again.
+    """
+    now = shown(lab)
+    stack = view.stack
+    if index is None:
+        index = now["index"]
+    assert now["index"] == index
+    frame, values = stack.frame(index), stack.frame_values(index)
+    np.testing.assert_array_equal(now["fit_x"], frame["fit"]["x"])
+    np.testing.assert_array_equal(now["fit_y"], frame["fit"]["y"])
+    np.testing.assert_array_equal(now["coef_w"], frame["coef"]["w"])
+    np.testing.assert_array_equal(np.array(now["coef_zero"], float), frame["coef"]["zero"])
+    np.testing.assert_array_equal(now["errdot_y"], frame["errdot"]["y"])
+    np.testing.assert_array_equal(now["pathdot_y"], frame["pathdot"]["y"])
+    np.testing.assert_array_equal(now["data_y"], view.y)
+    assert now["readout"] == values["readout"]
+    assert now["cursor"] == values["lam_x"] == now["path_cursor"]
+    # the R face shows the same frame, from the other end
+    assert now["R_position"] == now["n_R"] - 1 - index
+    assert now["R_value"] == values["R_label"]
+    if valuetext:
+        assert now["R_valuetext"] == values["R_label"]
+        assert now["lam_valuetext"] == values["lam_label"]
+    return index
+
+
+def handle(lab, key="control.lambda.aria", lang="ja"):
+    return lab.page.get_by_role("slider", name=translate(key, lang))
+
+
+def wait_for_frames(lab, view):
+    """Wait until the server's recompute reached the browser (the readout of the new stack)."""
+    texts = set(view.stack.texts["readout"])
+    lab.page.wait_for_function(
+        "(texts) => texts.includes(Bokeh.documents[0]"
+        ".get_model_by_name('overfitting.readout.readout').text)",
+        arg=sorted(texts), timeout=15_000)
+
+
+def query_of(url):
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+def test_loads_offline_and_both_faces_scrub_every_view(lab_server, lab):
+    from reglab.bases import PolynomialBasis
+    from reglab.paths import fit_path
+
+    lab.open(f"{lab_server}/{NAME}")
+    page = lab.page
+    title = translate("page.overfitting.title", "ja")
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page).to_have_title(title)
+    assert handle(lab).count() == 1 and handle(lab, "control.radius.aria").count() == 1
+    assert page.get_by_role("slider", name=translate("control.degree", "ja")).count() == 1
+    expect(page.locator("mjx-container").first).to_be_visible()
+    view = view_of()
+    start = assert_shows(lab, view, view.start)  # the frame of lowest test error
+    page.screenshot(path="/tmp/reglab_overfitting_ja.png", full_page=True)
+
+    # keyboard on the λ face
+    lam_handle = handle(lab)
+    lam_handle.focus()
+    for _ in range(4):
+        lam_handle.press("ArrowRight")
+    index = assert_shows(lab, view, start + 4)
+    # the numbers agree with the core's solution at the frame's λ
+    X = PolynomialBasis(view.state.degree, view.state.basis).transform(view.x)
+    solution = fit_path(X, view.y, make_penalty(view.state),
+                        lams=view.lams[1:]).solution(lam=view.lams[index])
+    np.testing.assert_allclose(shown(lab)["coef_w"], solution.coef, rtol=1e-12,
+                               atol=1e-12 * np.max(np.abs(solution.coef)))
+    # the R face: right means a larger radius, a smaller λ
+    R_handle = handle(lab, "control.radius.aria")
+    R_handle.focus()
+    for _ in range(3):
+        R_handle.press("ArrowRight")
+    assert_shows(lab, view, index - 3)
+    R_handle.press("Home")  # the smallest radius: the largest λ
+    assert_shows(lab, view, view.stack.n_frames - 1)
+    lam_handle.focus()
+    lam_handle.press("Home")  # λ = 0: least squares
+    assert_shows(lab, view, 0)
+    assert shown(lab)["lam_valuetext"] == "0"
+
+    # a mouse drag of the λ face, from λ = 0 rightwards: a whole frame at every step
+    box = lam_handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    mouse = page.mouse
+    mouse.move(x, y)
+    mouse.down()
+    seen = [shown(lab)["index"]]
+    for step in range(1, 7):
+        mouse.move(x + 25 * step, y)
+        seen.append(assert_shows(lab, view))
+    mouse.up()
+    assert all(a <= b for a, b in zip(seen, seen[1:], strict=False)), seen
+    assert seen[-1] > seen[0] + 10, seen
+    lab.assert_clean()
+    assert lab.log.console_warnings == []
+
+
+def test_problem_controls_recompute_and_the_url_round_trips(lab_server, new_lab):
+    lab = new_lab("en-US")
+    lab.open(f"{lab_server}/{NAME}?basis=legendre")
+    page = lab.page
+    old = view_of("en", basis="legendre")
+    lam = old.lams[shown(lab)["index"]]
+    page.get_by_label(translate("control.penalty", "en"), exact=True).select_option(
+        label=translate("penalty.l1", "en"))
+    lasso = view_of("en", penalty="l1", basis="legendre")
+    wait_for_frames(lab, lasso)
+    assert_shows(lab, lasso, frame_for_lambda(lasso.stack, lam), valuetext=False)  # λ kept
+    degree = page.get_by_role("slider", name=translate("control.degree", "en"))
+    degree.focus()
+    degree.press("ArrowRight")
+    final = view_of("en", penalty="l1", basis="legendre", degree=10)
+    wait_for_frames(lab, final)
+    index = assert_shows(lab, final, valuetext=False)
+    handle(lab, lang="en").focus()
+    handle(lab, lang="en").press("ArrowLeft")
+    index = assert_shows(lab, final, index - 1, valuetext=False)
+    # the URL holds the whole state, λ exactly
+    page.wait_for_function(
+        "(lam) => new URLSearchParams(location.search).get('lam') === lam",
+        arg=repr(float(final.lams[index])))
+    query = query_of(page.url)
+    assert query["penalty"] == "l1" and query["basis"] == "legendre"
+    assert query["degree"] == "10" and float(query["lam"]) == final.lams[index]
+    # a fresh page opened at that URL shows exactly the same
+    fresh = new_lab("en-US")
+    fresh.open(page.url)
+    assert_shows(fresh, final, index)
+    stale = ("lam_valuetext", "R_valuetext")
+    assert ({k: v for k, v in shown(fresh).items() if k not in stale}
+            == {k: v for k, v in shown(lab).items() if k not in stale})
+    lab.assert_clean()
+    fresh.assert_clean()
+
+
+def test_language_switch_changes_the_texts(lab_server, new_lab):
+    lab = new_lab("en-US")
+    lab.open(f"{lab_server}/{NAME}?lang=en")
+    page = lab.page
+    expect(page.get_by_role("heading", name=translate("page.overfitting.title", "en"))
+           ).to_be_visible()
+    title = "() => Bokeh.documents[0].get_model_by_name('overfitting.errors_plot').title.text"
+    assert page.evaluate(title) == translate("page.overfitting.plot.errors", "en")
+    assert_shows(lab, view_of("en"), view_of("en").start)
+    page.get_by_role("link", name=translate("app.language.ja", "en")).click()
+    lab.open(page.url)  # wait until the Japanese page is ready
+    expect(page.get_by_role("heading", name=translate("page.overfitting.title", "ja"))
+           ).to_be_visible()
+    title = "() => Bokeh.documents[0].get_model_by_name('overfitting.errors_plot').title.text"
+    assert page.evaluate(title) == translate("page.overfitting.plot.errors", "ja")
+    expect(page.get_by_text(translate("page.overfitting.lead", "ja")[:20])).to_be_visible()
+    assert_shows(lab, view_of("ja"), view_of("ja").start)
+    page.screenshot(path="/tmp/reglab_overfitting_ja_switched.png", full_page=True)
+    lab.assert_clean()
+
+
+def test_bad_input_shows_a_message_and_the_page_keeps_working(lab_server, new_lab):
+    lab = new_lab("en-US")
+    lab.open(f"{lab_server}/{NAME}?degree=99&noise=loud&lang=en")
+    page = lab.page
+    alert = page.locator(".alert-warning").first
+    expect(alert).to_contain_text("degree = 99")
+    expect(alert).to_contain_text("noise = loud")
+    view = view_of("en")
+    assert_shows(lab, view, view.start)  # the defaults, not a crash
+    # the bad entries were replaced in the URL
+    page.wait_for_function("() => new URLSearchParams(location.search).get('degree') === '9'")
+    box = page.get_by_label(translate("control.n_samples", "en"), exact=True)
+    box.fill("500")
+    box.press("Enter")
+    expect(page.locator(".alert-warning").first).to_contain_text(
+        translate("page.overfitting.controls.rule.integer", "en", low="2", high="200"))
+    expect(box).to_have_value("10")
+    assert_shows(lab, view, valuetext=False)  # the previous problem is kept
+    handle(lab, lang="en").focus()
+    handle(lab, lang="en").press("ArrowRight")
+    assert_shows(lab, view, view.start + 1, valuetext=False)
+    box.fill("20")
+    box.press("Enter")
+    wait_for_frames(lab, view_of("en", n=20))
+    expect(page.locator(".alert-warning").first).to_be_hidden()
+    page.screenshot(path="/tmp/reglab_overfitting_en.png", full_page=True)
+    # no penalty: one least-squares frame, the cursor disabled, and the page says so
+    page.get_by_label(translate("control.penalty", "en"), exact=True).select_option(
+        label=translate("penalty.none", "en"))
+    least_squares = view_of("en", n=20, penalty="none")
+    wait_for_frames(lab, least_squares)
+    assert_shows(lab, least_squares, 0, valuetext=False)
+    assert lab.prop(LAM_SLIDER, "disabled") is True and lab.prop(R_SLIDER, "disabled") is True
+    for note in least_squares.notes:
+        expect(page.get_by_text(note[:40]).first).to_be_visible()
+    lab.assert_clean()
+
+
+def test_downloads_and_the_exported_file(lab_server, new_lab, tmp_path):
+    lab = new_lab("en-US")
+    lab.open(f"{lab_server}/{NAME}?penalty=l1&basis=legendre&scale=log&lam=0.01&lang=en")
+    page = lab.page
+    with page.expect_download() as download:
+        page.get_by_role("button", name=translate("page.overfitting.controls.download_png",
+                                                  "en")).click()
+    assert download.value.suggested_filename == "reglab-overfitting.png"
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as download:
+        page.get_by_role("button", name=translate("control.download", "en")).click()
+    saved = tmp_path / "saved.html"
+    download.value.save_as(saved)
+    lab.assert_clean()
+    # the saved file: no server, no network, the cursor still scrubs, the state kept
+    offline = new_lab("en-US")
+    offline.open(saved.as_uri())
+    assert all(re.match(r"(file|data|blob):", url) for url in offline.log.requests)
+    view = view_of("en", penalty="l1", basis="legendre")
+    start = assert_shows(offline, view, frame_for_lambda(view.stack, 0.01))
+    assert offline.prop(f"{NAME}.coef_log_plot", "visible") is True
+    handle(offline, lang="en").focus()
+    handle(offline, lang="en").press("ArrowLeft")
+    assert_shows(offline, view, start - 1)
+    offline.assert_clean()
