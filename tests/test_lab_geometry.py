@@ -523,6 +523,18 @@ def test_page_keeps_its_state_on_bad_input_and_engine_errors(monkeypatch):
     assert page.scrub.index == new_stack.nearest("R", state.R)
 
 
+def test_page_cursor_follows_the_url_R_and_the_code_follows_the_cursor():
+    from reglab.lab.pages import geometry
+
+    page = geometry.GeometryPage("en", True, {})
+    stack = page.scrub.stack
+    target = float(stack.values["R"][30])
+    page.mirror.value = target * (1 + 1e-3)  # the URL's R changed: go to the nearest stop
+    assert page.scrub.index == 30 and page.state.R == target
+    assert page.cursor.R_slider.value == stack.texts["R_label"][30]
+    assert f"R = {target!r}" in page.code_card.objects[0].object
+
+
 def test_page_reports_a_bad_url_and_starts_from_the_rest():
     from reglab.lab.pages import geometry
 

@@ -373,15 +373,13 @@ class GeometryPage:
         """Show the stop nearest the URL's ``R`` (it changed: browser navigation)."""
         if self._quiet or event.new is None:
             return
-        stack = self.scrub.stack
-        index = stack.nearest("R", float(event.new))
-        self.cursor.goto(float(stack.values["lam"][index]))
-        if self.scrub.index != index:  # equal λ on inactive frames: pick by R itself
-            labels = list(self.cursor.lam_slider.categories)
-            self.cursor.lam_slider.value = labels[index]
-            if self.cursor.R_slider is not None:
-                R_labels = list(self.cursor.R_slider.categories)
-                self.cursor.R_slider.value = R_labels[len(R_labels) - 1 - index]
+        index = self.scrub.stack.nearest("R", float(event.new))
+        if index != self.scrub.index:
+            # the λ face first (the scrubber reads its index there); the browser callback
+            # moves the R face, which is set too for the server's copy
+            self.cursor.lam_slider.value = list(self.cursor.lam_slider.categories)[index]
+            R_labels = list(self.cursor.R_slider.categories)
+            self.cursor.R_slider.value = R_labels[len(R_labels) - 1 - index]
 
     def _sync_url(self) -> None:
         plain = {name: w for name, w in self.widgets.items() if name != "p"}

@@ -705,22 +705,25 @@ def code_snippet(state: State) -> str:
 
     It builds the loss and the ball, solves the constrained problem at the cursor's ``R``
     (exactly the frame's ``R``, written with all its digits), prints the tangent point, ``λ``,
-    the level and the local minima, and draws the picture with
-    :func:`reglab.figures.contours.contour_panel` into ``geometry.png``.
+    the level and the local minima, and draws the picture into ``geometry.png`` with
+    :func:`reglab.figures.contours.contour_panel` (for ``p < 1``,
+    :func:`reglab.figures.lp_local_minima_figure`, which marks every local minimum).
     """
     R = state.R if state.R is not None else 1.0
-    lines = [
-        "import math",
-        "",
-        "from matplotlib.figure import Figure",
-        "",
-        "from reglab.figures.contours import contour_panel",
+    nonconvex = state.family == "lp" and state.p < 1
+    needs_math = state.loss == "custom" or (state.family == "lp" and math.isinf(state.p))
+    reglab_imports = [
+        ("from reglab.figures import lp_local_minima_figure" if nonconvex
+         else "from reglab.figures.contours import contour_panel"),
         "from reglab.geometry import QuadraticLoss, constrained_minimum, importance",
         f"from reglab.penalties import {'Lp' if state.family == 'lp' else 'ElasticNet'}",
-        "",
     ]
+    lines = ["import math", ""] if needs_math else []
+    if not nonconvex:
+        lines += ["from matplotlib.figure import Figure", ""]
     if state.loss == "custom":
-        lines += [
+        lines += reglab_imports + [
+            "",
             f"# f(w) = (w - w*)^T H (w - w*): minimum w* = ({state.w1!r}, {state.w2!r}),",
             f"# axis ratio {state.ratio!r}, long axis at {state.angle!r} degrees",
             f"ratio = {state.ratio!r}",
@@ -731,8 +734,8 @@ def code_snippet(state: State) -> str:
     else:
         first, second = DATA_FEATURES[state.loss]
         loader = "load_prostate" if state.loss == "prostate" else "load_diabetes"
-        lines[4:4] = [f"from reglab.datasets import {loader}"]
-        lines += [f"data = {loader}()"]
+        lines += [f"from reglab.datasets import {loader}", *reglab_imports, "",
+                  f"data = {loader}()"]
         if state.loss == "prostate":
             lines += ["X, y, _, _ = data.train_test()  # ESL's 67 training rows"]
         else:
@@ -761,8 +764,16 @@ def code_snippet(state: State) -> str:
         'print("removed by small L1 balls: w%d" % (which.removed + 1)',
         '      if which.removed is not None else "tie")',
         "",
-        "figure = Figure(figsize=(6, 6))",
-        "contour_panel(figure.add_subplot(), loss, penalty, R, 'en', solution=solution)",
-        'figure.savefig("geometry.png")',
     ]
+    if nonconvex:
+        lines += [
+            f"result = lp_local_minima_figure(loss=loss, p={state.p!r}, R=R, lang='en')",
+            'result.figure.savefig("geometry.png")',
+        ]
+    else:
+        lines += [
+            "figure = Figure(figsize=(6, 6))",
+            "contour_panel(figure.add_subplot(), loss, penalty, R, 'en', solution=solution)",
+            'figure.savefig("geometry.png")',
+        ]
     return "\n".join(lines) + "\n"
