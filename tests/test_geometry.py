@@ -13,12 +13,13 @@ import math
 import numpy as np
 import pytest
 from scipy.integrate import quad
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 
 from reglab._validation import ReglabInputError
 from reglab.geometry import (
     QuadraticLoss,
     constrained_minimum,
+    constrained_path,
     importance,
     level_grid,
     penalized_minimum,
@@ -506,6 +507,8 @@ def test_sparsity_experiment_agrees_with_single_solves_and_is_reproducible():
                                      1.0), "weights"),
         (lambda: constrained_minimum(np.eye(2), L1(), 1.0), "loss"),
         (lambda: sparsity_experiment([L1()], 10, family="round"), "family"),
+        (lambda: constrained_path(QuadraticLoss([1, 1], np.eye(2)), L1(), [0.5, -1.0]), "Rs"),
+        (lambda: constrained_path(QuadraticLoss([1, 1], np.eye(2)), L1(), [[0.5]]), "Rs"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_parameter(build, name):
@@ -518,3 +521,253 @@ def test_bad_input_is_one_line_naming_the_parameter(build, name):
 def test_non_positive_definite_error_gives_the_eigenvalue():
     with pytest.raises(ReglabInputError, match=r"^hessian: must be positive definite.*; got -1"):
         QuadraticLoss([0, 0], [[1.0, 2.0], [2.0, 1.0]])
+
+
+# -- everything the lab asks: degenerate cases and a seeded sweep over its whole range ----------
+def brute_force_radii(loss, penalty, radii, n=8192, steps=40):
+    """``brute_force`` for many radii at once: dense angles, then golden-section refinement.
+
+    Returns the lowest loss found on each ball's boundary (an upper bound of the minimum: every
+    point evaluated is on the boundary, computed from the closed-form radius along its angle).
+    """
+    (h11, h12), (_, h22) = loss.hessian.tolist()
+    c1, c2 = loss.center.tolist()
+
+    def value(points):
+        d1, d2 = points[..., 0] - c1, points[..., 1] - c2
+        return h11 * d1 * d1 + 2 * h12 * d1 * d2 + h22 * d2 * d2 + loss.c0
+
+    radii = np.asarray(radii, dtype=float)[:, None]
+    theta = np.union1d(np.linspace(0, 2 * np.pi, n, endpoint=False), np.arange(8) * np.pi / 4)
+    values = value(boundary_point_safe(penalty, theta[None, :], radii))
+    k = np.argmin(values, axis=1)
+    best = values[np.arange(len(radii)), k]
+    lo, hi = theta[k] - 2 * np.pi / n, theta[k] + 2 * np.pi / n
+    golden = (math.sqrt(5) - 1) / 2
+    for _ in range(steps):
+        x = np.stack([hi - golden * (hi - lo), lo + golden * (hi - lo)], axis=1)
+        f1, f2 = value(boundary_point_safe(penalty, x, radii)).T
+        best = np.minimum(best, np.minimum(f1, f2))
+        hi, lo = np.where(f1 < f2, x[:, 1], hi), np.where(f1 < f2, lo, x[:, 0])
+    return best
+
+
+def boundary_point_safe(penalty, theta, R):
+    """``boundary_point`` for broadcast ``theta`` and ``R``, without overflow for large p."""
+    a = np.abs(np.stack([np.cos(theta), np.sin(theta)], axis=-1))
+    if isinstance(penalty, Lp) and not math.isinf(penalty.p) and penalty.p not in (1.0, 2.0):
+        v = penalty.weights_for(2)
+        top = a.max(axis=-1)
+        radius = R / (top * np.sum(v * (a / top[..., None]) ** penalty.p, axis=-1)
+                      ** (1 / penalty.p))
+    else:
+        radius = boundary_radius(penalty, theta, R)
+    return radius[..., None] * np.stack([np.cos(theta), np.sin(theta)], axis=-1)
+
+
+def public_radius(penalty, center):
+    return 0.0 if not np.any(center) else penalty.radius(center)
+
+
+def lab_losses(rng, n_random):
+    """Losses the geometry page can show: special centres and shapes first, then random ones.
+
+    Centres in [-3, 3]^2 (on an axis, on a diagonal, at the origin), axis ratio 1 to 100,
+    rotation 0 to 180 degrees (the exact slider stops 0, 45, 90, 135, 180 included).
+    """
+    specials = [((0.0, 0.0), 1.0, 0.0), ((1.7, 0.0), 1.0, 0.0), ((0.0, -2.2), 4.0, 0.0),
+                ((1.0, 1.0), 1.0, 0.0), ((-1.3, 1.3), 10.0, 45.0), ((2.0, 0.0), 100.0, 90.0),
+                ((1.0, 0.5), 30.0, 135.0), ((-2.5, -0.4), 100.0, 180.0)]
+    out = [QuadraticLoss.from_axes(c, lengths=(1.0, 1.0 / ratio), angle=math.radians(deg))
+           for c, ratio, deg in specials]
+    for _ in range(n_random):
+        center = rng.uniform(-3, 3, 2)
+        ratio = math.exp(rng.uniform(0, math.log(100)))
+        out.append(QuadraticLoss.from_axes(center, lengths=(1.0, 1.0 / ratio),
+                                           angle=math.radians(rng.uniform(0, 180))))
+    return out
+
+
+SWEEP_P = [0.3, 0.5, 0.7, 0.999, 1.0, 1.001, 1.5, 1.999, 2.0, 2.001, 3.0, 10.0, 50.0, math.inf]
+SWEEP_PENALTIES = ([L2(), L1(), ElasticNet(0.0), ElasticNet(0.5), ElasticNet(1.0),
+                    ElasticNet(0.83)] + [Lp(p) for p in SWEEP_P])
+
+
+@pytest.mark.parametrize("index", range(len(SWEEP_PENALTIES)),
+                         ids=[repr(p) for p in SWEEP_PENALTIES])
+def test_constrained_sweep_over_the_lab_range(index):
+    penalty = SWEEP_PENALTIES[index]
+    rng = np.random.default_rng(1000 + index)
+    for loss in lab_losses(rng, 8):
+        c = loss.center
+        r = public_radius(penalty, c)
+        radii = np.array([0.0, 1e-3 * r, 0.3 * r, rng.uniform(0, r), 0.9 * r, (1 - 1e-6) * r,
+                          np.nextafter(r, 0), r, np.nextafter(r, np.inf), 2 * r + 0.5])
+        path = constrained_path(loss, penalty, radii)
+        active = [i for i, R in enumerate(radii) if 0 < R < r]
+        best = dict(zip(active, brute_force_radii(loss, penalty, radii[active]), strict=True))
+        scale = max(loss.value(np.zeros(2)) - loss.c0, 1e-300)
+        for i, (R, sol) in enumerate(zip(radii, path, strict=True)):
+            assert sol.R == R and sol.certified and sol.note == "", (loss, R, sol.note)
+            if i in (3, 6):  # the batch gives what a single call gives, bit for bit
+                single = constrained_minimum(loss, penalty, R)
+                assert np.array_equal(single.w, sol.w) and single.lam == sol.lam
+            if R >= r or not sol.active:  # the centre is in the ball (R = radius(w*) included;
+                # one rounding below it, P(w*) <= level(R) may hold in floating point too)
+                assert R >= r * (1 - 4 * np.finfo(float).eps)
+                assert not sol.active and sol.lam == 0 and np.array_equal(sol.w, c)
+                continue
+            assert sol.lam >= 0
+            if R == 0:
+                assert np.array_equal(sol.w, [0.0, 0.0]) and sol.face == "origin"
+                continue
+            assert penalty.radius(sol.w) <= R * (1 + 1e-12)
+            assert sol.level <= best[i] + 1e-10 * scale, (loss, R, sol.level, best[i])
+            if penalty.convex and i in (2, 3, 6):
+                back = penalized_minimum(loss, penalty, sol.lam)
+                np.testing.assert_allclose(back.w, sol.w, rtol=0, atol=1e-7 * max(1, abs(c).max()))
+
+
+def penalized_reference(loss, penalty, lam):
+    """An upper bound of min f + lam P for ``Lp``: polar grid over the balls up to radius(w*),
+    then Nelder-Mead from its best point (every value is the objective at a real point)."""
+    assert isinstance(penalty, Lp) and not math.isinf(penalty.p)
+    r_c = public_radius(penalty, loss.center)
+    radii = r_c * np.linspace(0, 1, 65)[1:] ** 1.5
+    theta = np.union1d(np.linspace(0, 2 * np.pi, 768, endpoint=False), np.arange(4) * np.pi / 2)
+    W = boundary_point_safe(penalty, theta[None, :], radii[:, None])
+    F = loss.value(W) + lam * radii[:, None] ** penalty.p
+    k = np.unravel_index(np.argmin(F), F.shape)
+    candidates = [float(F[k]), loss.c0 + lam * penalty.value(loss.center),
+                  loss.value(np.zeros(2))]
+
+    (h11, h12), (_, h22) = loss.hessian.tolist()
+    (c1, c2), c0, p = loss.center.tolist(), loss.c0, penalty.p
+    v1, v2 = penalty.weights_for(2).tolist()
+
+    def objective(w):  # plain floats: Nelder-Mead calls it a thousand times
+        d1, d2 = w[0] - c1, w[1] - c2
+        return (h11 * d1 * d1 + 2 * h12 * d1 * d2 + h22 * d2 * d2 + c0
+                + lam * (v1 * abs(w[0]) ** p + v2 * abs(w[1]) ** p))
+
+    x0, h = W[k], r_c / 64
+    result = minimize(objective, x0, method="Nelder-Mead",
+                      options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 2000,
+                               "initial_simplex": [x0, x0 + [h, 0.0], x0 + [0.0, h]]})
+    return min(candidates + [float(result.fun)])
+
+
+@pytest.mark.parametrize("index", range(len(SWEEP_PENALTIES)),
+                         ids=[repr(p) for p in SWEEP_PENALTIES])
+def test_penalized_sweep_over_the_lab_range(index):
+    penalty = SWEEP_PENALTIES[index]
+    nonconvex = not penalty.convex
+    rng = np.random.default_rng(2000 + index)
+    for loss in lab_losses(rng, 2)[::2] + lab_losses(rng, 2)[-2:]:
+        c = loss.center
+        for lam in (0.0, 1e-6, 1e-2, rng.uniform(0, 5), 1.0, 10.0, 1e3, 1e6):
+            sol = penalized_minimum(loss, penalty, lam)
+            assert sol.certified and sol.note == "", (loss, lam, sol.kkt_residual)
+            assert sol.R == pytest.approx(public_radius(penalty, sol.w), rel=1e-12, abs=1e-300)
+            if lam == 0 or not np.any(c):
+                assert np.array_equal(sol.w, c) and not sol.active
+                continue
+            if nonconvex:  # certified only as a local minimum: the global one against a search
+                value = sol.level + lam * penalty.value(sol.w)
+                reference = penalized_reference(loss, penalty, lam)
+                assert value <= reference + 1e-10 * max(reference, 1.0), (loss, lam)
+            elif sol.R > 0:  # the same point is the constrained solution, with multiplier lam
+                back = constrained_minimum(loss, penalty, sol.R)
+                np.testing.assert_allclose(back.w, sol.w, rtol=0, atol=1e-9 * max(1, abs(c).max()))
+
+
+@pytest.mark.parametrize("p", [0.3, 0.5, 0.7, 0.9])
+def test_circular_loss_centred_on_the_diagonal_with_p_below_one(p):
+    # H = 4 I, w* = (1, 1), R = 1: at the cusps (1, 0) and (0, 1) the gradient has no component
+    # along the axis (w*_1 = R), so λ = 0 there exactly; the diagonal point is a maximum along
+    # the boundary. For p <= 1/2 the two cusps are the (tied) global minima; for p > 1/2 they
+    # are not even local minima and the minimum is on the diagonal.
+    loss = QuadraticLoss.from_axes((1.0, 1.0), (0.5, 0.5), 0.0)
+    penalty = Lp(p)
+    sol = constrained_minimum(loss, penalty, 1.0)
+    best, *_ = brute_force(loss, penalty, 1.0)
+    assert sol.certified and sol.level <= best + 1e-12
+    if p <= 0.5:
+        assert sol.level == pytest.approx(best, rel=1e-14) == 4.0  # |w - w*|^2 = 1 at a cusp
+        assert sol.face == "cusp" and sol.lam == 0.0 and sol.sparse
+        assert sorted(m.w.tolist() for m in sol.local_minima) == [[0.0, 1.0], [1.0, 0.0]]
+        assert [m.lam for m in sol.local_minima] == [0.0, 0.0]
+        rng = np.random.default_rng(9)
+        for minimum in sol.local_minima:  # local minima over the ball: nearby feasible points
+            for radius in (1e-6, 1e-4, 1e-2):
+                trial = minimum.w + radius * rng.normal(size=(4000, 2))
+                gauge = np.sum(np.abs(trial) ** p, axis=1) ** (1 / p)
+                trial = trial / np.maximum(gauge, 1.0)[:, None]
+                assert np.all(loss.value(trial) >= minimum.loss - 1e-13)
+    else:
+        assert sol.face == "arc" and sol.lam > 0 and sol.w[0] == pytest.approx(sol.w[1])
+        assert all(m.face == "arc" for m in sol.local_minima)
+        assert sol.level == pytest.approx(best, rel=1e-12)
+
+
+@pytest.mark.parametrize("penalty", [Lp(1.5), Lp(3), Lp(0.5), L2(), Lp(math.inf)], ids=repr)
+def test_minimum_on_an_axis_where_two_quarters_of_the_boundary_meet(penalty):
+    # H = I and w* on an axis: the solution is the axis point R e_j, the end of two quarters of
+    # the boundary (no sign change of the derivative in either).
+    for center in ((0.0, 2.0), (0.0, -2.0), (2.0, 0.0), (-2.0, 0.0)):
+        sol = constrained_minimum(QuadraticLoss(center, np.eye(2)), penalty, 1.0)
+        np.testing.assert_array_equal(sol.w, np.array(center) / 2.0)
+        assert sol.certified and sol.lam > 0
+        if not (isinstance(penalty, Lp) and math.isinf(penalty.p)):
+            assert sol.sparse and sol.face in ("axis", "cusp")
+
+
+def test_p_just_above_one_underflowing_weight_is_certified_but_not_sparse():
+    # p = 1.001: the exact solution has |w_1| = (ratio)^1000 ~ 1e-2555, below the smallest
+    # double, so w_1 = 0.0; the ball is smooth there, so this is no structural zero.
+    loss = QuadraticLoss([2.0, 0.5], [[1.0, 1e-13], [1e-13, 1434.0]])
+    penalty = Lp(1.001)
+    R = 0.0025
+    sol = constrained_minimum(loss, penalty, R)
+    assert sol.w[0] == 0.0 and sol.w[1] == pytest.approx(R, rel=1e-15)
+    assert sol.certified and not sol.sparse and sol.face == "arc"
+    # KKT with the axis coordinate: 2 H22 (w2* - w2) = lam p w2^(p - 1)
+    g = -loss.gradient(sol.w)
+    assert sol.lam == pytest.approx(g[1] / (1.001 * R**0.001), rel=1e-13)
+    best, *_ = brute_force(loss, penalty, R)
+    assert sol.level <= best + 1e-12 * loss.value(np.zeros(2))
+    back = penalized_minimum(loss, penalty, sol.lam)
+    np.testing.assert_allclose(back.w, sol.w, rtol=1e-12, atol=0)
+
+
+def test_tiny_and_huge_radii_answer_or_say_why():
+    loss = QuadraticLoss([1.0, 1.0], np.eye(2))
+    for penalty in (L2(), ElasticNet(0.0), L1(), ElasticNet(0.5), Lp(0.3), Lp(1.5)):
+        sol = constrained_minimum(loss, penalty, 1e-150)
+        assert sol.active and sol.certified
+        top = np.max(np.abs(sol.w))  # on the boundary of the ball of radius 1e-150
+        assert penalty.boundary_radius(sol.w / top, 1e-150) == pytest.approx(
+            top * np.linalg.norm(sol.w / top), rel=1e-12)
+    for penalty in (L2(), ElasticNet(0.0)):  # R^2 underflows: the closed form w = R w* / |w*|
+        sol = constrained_minimum(loss, penalty, 1e-200)
+        assert sol.certified
+        np.testing.assert_allclose(sol.w, 1e-200 / math.sqrt(2), rtol=1e-14)
+    # λ = 2 (1 - w) / (3 w^2) ~ 1e400 does not fit in a double: honestly flagged.
+    sol = constrained_minimum(loss, Lp(3), 1e-200)
+    assert sol.lam == math.inf and not sol.certified and "λ" in sol.note
+    for penalty in SWEEP_PENALTIES:
+        sol = constrained_minimum(loss, penalty, 1e300)
+        assert not sol.active and np.array_equal(sol.w, loss.center)
+
+
+def test_constrained_path_keeps_the_order_of_the_radii():
+    loss = QuadraticLoss.from_axes([1.5, -0.8], lengths=(1.0, 0.1), angle=0.7)
+    radii = [0.9, 0.1, 0.0, 0.9, 5.0, 0.45]
+    for penalty in (Lp(0.5), Lp(3), L1(), ElasticNet(0.3), Lp(math.inf), L1(weights=[0, 1])):
+        path = constrained_path(loss, penalty, radii)
+        assert [sol.R for sol in path] == radii
+        for R, sol in zip(radii, path, strict=True):
+            single = constrained_minimum(loss, penalty, R)
+            assert np.array_equal(single.w, sol.w) and single.lam == sol.lam
+            assert [m.w.tolist() for m in single.local_minima] == [
+                m.w.tolist() for m in sol.local_minima]

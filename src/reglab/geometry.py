@@ -124,6 +124,7 @@ _PD_RTOL = 1e-12  # smallest / largest eigenvalue below which H is numerically s
 _HALF_PI = 0.5 * math.pi
 _EPS = np.finfo(float).eps
 _LOG_TINY = math.log(math.ulp(0.0))  # log of the smallest positive double (subnormal)
+_HUGE_RADIUS = 1e100  # beyond it, local minima of p < 1 on an inactive ball are not listed
 _QUADRANT_SIGNS = np.array([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
 # Increasing the quarter parameter moves counter-clockwise in quadrants I and III only.
 _QUADRANT_ORIENTATION = np.array([1.0, -1.0, 1.0, -1.0])
@@ -475,7 +476,10 @@ class GeometrySolution:
     kkt_residual : float
         ``max_j dist(-∂f/∂w_j, λ ∂_j P(w)) / (2 ||H|| (||w|| + ||w*||))``: the stationarity
         residual relative to the size of the gradient terms (``0`` at ``R = 0``, where the
-        single feasible point is trivially optimal).
+        single feasible point is trivially optimal). For :func:`constrained_minimum` it also
+        covers primal feasibility and complementary slackness: the larger of that and
+        ``|R(w) - R| / R`` (where ``λ > 0``; where ``λ = 0`` only ``R(w) > R`` counts). ``nan``
+        when ``λ`` is not finite.
     penalty : Penalty
     loss : QuadraticLoss
     face : str
@@ -560,14 +564,15 @@ class _Ball:
         ``p`` long before the radius does).
         """
         a = np.abs(np.asarray(w, dtype=float))
-        if self.kind == "face":
+        if self.kind == "face" and self.alpha > 0:
             return _face_radius(self.value(a), self.alpha, self.beta)
         if self.kind == "box":
             return np.max(self.v * a, axis=-1)
         top = np.max(a, axis=-1)
         safe = np.where(top > 0, top, 1.0)
-        total = np.sum(self.v * (a / safe[..., None]) ** self.p, axis=-1)
-        return np.where(top > 0, safe * total ** (1.0 / self.p), 0.0)
+        p = self.p if self.kind == "power" else 2.0  # alpha = 0: sqrt(sum v w^2), as L2's
+        total = np.sum(self.v * (a / safe[..., None]) ** p, axis=-1)
+        return np.where(top > 0, safe * total ** (1.0 / p), 0.0)
 
     def axis_radius(self, R) -> np.ndarray:
         """Distance from 0 to the boundary of the ball of radius ``R`` along each axis.
@@ -577,7 +582,9 @@ class _Ball:
         R = np.asarray(R, dtype=float)[..., None]
         v = self.v
         with np.errstate(divide="ignore", invalid="ignore"):
-            if self.kind == "face":
+            if self.kind == "face" and self.alpha == 0:
+                r = R * np.sqrt(self.beta / (self.beta * v))  # exact, even where R^2 underflows
+            elif self.kind == "face":
                 level = self.level(R)
                 av = self.alpha * v
                 r = 2.0 * level / (av + np.sqrt(av * av + 4.0 * self.beta * v * level))
@@ -723,7 +730,6 @@ def _face_engine(H, c, ball: _Ball, R):
     """
     B = len(c)
     v, alpha, beta = ball.v, ball.alpha, ball.beta
-    level = ball.level(R)
     r = ball.axis_radius(R)  # (B, 2)
     # -- the four axis points: optimal exactly when the subgradient condition holds ----------
     vert_j = np.array([0, 0, 1, 1])
@@ -749,21 +755,33 @@ def _face_engine(H, c, ball: _Ball, R):
     for i, s in enumerate(patterns):
         b = np.einsum("bji,j->bi", Q, root_v * s)
         # On the arc P = P_s(w) = alpha b.z + beta |z|^2 with z = Q^T V^1/2 w, and
-        # z_k(lam) = (curv_k d_k - lam alpha b_k / 2) / (curv_k + lam beta). h = P_s - level is
-        # decreasing in lam (P_s is convex); it has a root lam >= 0 iff P_s(w*) > level. That
-        # test is written exactly as _Ball.value, so the quadrant of w* always has its arc.
-        h0 = np.sum(v * (alpha * (s * c) + beta * (c * c)), axis=1) - level
+        # z_k(lam) = (curv_k d_k - lam alpha b_k / 2) / (curv_k + lam beta). h = P_s - level
+        # decreases with lam (P_s is convex); it has a root lam >= 0 iff P_s(w*) > level. That
+        # test is written exactly as _Ball.value (and the inactive test), so the quadrant of w*
+        # always has its arc. Without the linear term (alpha = 0) the equation is written in
+        # radii, h = |z| - R, so that a tiny ball does not underflow its level beta R^2.
+        if alpha == 0:
+            h0 = ball.radius(c) - R
+        else:
+            h0 = np.sum(v * (alpha * (s * c) + beta * (c * c)), axis=1) - ball.level(R)
         idx = np.flatnonzero(h0 > 0)
         if not idx.size:
             continue
-        sub_curv, sub_d, sub_b, sub_level = curv[idx], d[idx], b[idx], level[idx]
+        sub_curv, sub_d, sub_b, sub_R = curv[idx], d[idx], b[idx], R[idx]
+        sub_level = ball.level(sub_R)
 
-        def h_of(lam, sub_curv=sub_curv, sub_d=sub_d, sub_b=sub_b, sub_level=sub_level):
+        def h_of(lam, sub_curv=sub_curv, sub_d=sub_d, sub_b=sub_b, sub_R=sub_R,
+                 sub_level=sub_level):
             den = sub_curv + beta * lam[:, None]
             z = (sub_curv * sub_d - 0.5 * alpha * lam[:, None] * sub_b) / den
-            dz = -sub_curv * (0.5 * alpha * sub_b + beta * sub_d) / den**2
-            h = alpha * np.sum(sub_b * z, axis=1) + beta * np.sum(z * z, axis=1) - sub_level
-            return h, np.sum((alpha * sub_b + 2.0 * beta * z) * dz, axis=1)
+            dz = -sub_curv * (0.5 * alpha * sub_b + beta * sub_d) / den / den
+            if alpha > 0:
+                h = alpha * np.sum(sub_b * z, axis=1) + beta * np.sum(z * z, axis=1) - sub_level
+                return h, np.sum((alpha * sub_b + 2.0 * beta * z) * dz, axis=1)
+            top = np.max(np.abs(z), axis=1, keepdims=True)
+            safe = np.where(top > 0, top, 1.0)
+            norm = safe[:, 0] * np.sqrt(np.sum((z / safe) ** 2, axis=1))
+            return norm - sub_R, np.sum(z / np.where(norm > 0, norm, 1.0)[:, None] * dz, axis=1)
 
         lam = _decreasing_root(h_of, idx.size)
         z = (sub_curv * sub_d - 0.5 * alpha * lam[:, None] * sub_b) / (sub_curv
@@ -1148,7 +1166,7 @@ def _power_engine(H, c, ball: _Ball, R, solve, *, want_minima: bool):
         w = Rs[prob, None] * u + 0.0  # + 0.0 turns -0.0 into 0.0
         G = -2.0 * scale_s[prob, None] * np.einsum("kij,kj->ki", H_prob, d)  # -∇f(w)
         kkt_scale = 2.0 * curv_top[0 if shared else prob] * (
-            np.linalg.norm(w, axis=1) + scale_s[prob] * np.linalg.norm(chat[prob], axis=1))
+            np.hypot(w[:, 0], w[:, 1]) + scale_s[prob] * np.hypot(chat[prob, 0], chat[prob, 1]))
         lam, residual = _power_multiplier(G, w, ball, kkt_scale)
         new = dict(prob=prob, u=u, w=w, G=G, loss=np.einsum("ki,kij,kj->k", d, H_prob, d),
                    lam=lam, residual=residual, kind=kind, end_min=end_min)
@@ -1263,8 +1281,8 @@ def _constrained_batch(H, c, ball: _Ball, R, *, want_minima: bool = False,
     # Inactive when w* is in the ball; R >= radius(w*) counts too, so that R = radius(w*),
     # whose level is P(w*) up to rounding, is never a tangent.
     inactive = (ball.radius(c) <= R) | (public_radius <= R) | bool(np.all(v == 0))
-    if ball.kind != "power":
-        with np.errstate(over="ignore"):
+    if ball.kind != "power":  # (a huge R overflows its level: it is inactive anyway)
+        with np.errstate(over="ignore", invalid="ignore"):
             inactive |= ball.value(c) <= ball.level(R)
     w = c.copy()
     lam = np.zeros(B)
@@ -1290,8 +1308,9 @@ def _constrained_batch(H, c, ball: _Ball, R, *, want_minima: bool = False,
         w[rest], lam[rest], face[rest], zeros[rest] = _box_engine(Hb[rest], c[rest], ball,
                                                                   R[rest])
     elif ball.kind == "power":
-        # For p < 1 the boundary can hold local minima even when w* is inside the ball.
-        sub = np.flatnonzero(R > 0) if want_minima else rest
+        # For p < 1 the boundary can hold local minima even when w* is inside the ball (not
+        # listed for balls so large that the loss on their boundary overflows).
+        sub = np.flatnonzero((R > 0) & (R < _HUGE_RADIUS)) if want_minima else rest
         if sub.size:
             solve = ~inactive[sub]
             ws, ls, fs, zs, found = _power_engine(H if H.shape[0] == 1 else H[sub], c[sub],
@@ -1406,12 +1425,25 @@ def _solution(loss, penalty, w, lam, R, active, face, zeros, minima, *, trivial=
     )
 
 
-def _minimum(loss, penalty, w, lam, face, zeros, is_global, *, trivial=False):
+def _minimum(loss, penalty, w, lam, face, zeros, is_global, *, trivial=False, feasibility=0.0):
     w = np.array(w, dtype=float)
     w.setflags(write=False)
+    residual = 0.0 if trivial else max(_kkt_residual(loss, penalty, w, lam), float(feasibility))
     return LocalMinimum(w=w, loss=loss.value(w), lam=float(lam), is_global=bool(is_global),
                         face=_FACES[face], zero_coordinates=_zero_tuple(zeros),
-                        kkt_residual=0.0 if trivial else _kkt_residual(loss, penalty, w, lam))
+                        kkt_residual=residual)
+
+
+def _feasibility(ball: _Ball, W, lam, R) -> np.ndarray:
+    """Relative primal feasibility and complementary slackness of constrained points.
+
+    ``|R(w) - R| / R`` where ``λ > 0`` (the constraint must be tight), ``max(R(w) - R, 0) / R``
+    where ``λ = 0``; ``0`` for ``R = 0`` (the single feasible point is the origin).
+    """
+    radius = ball.radius(W)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(lam > 0, np.abs(radius - R), np.maximum(radius - R, 0.0)) / R
+    return np.where(R > 0, gap, 0.0)
 
 
 def _constrained_solutions(loss: QuadraticLoss, penalty: Penalty, Rs) -> list[GeometrySolution]:
@@ -1424,6 +1456,9 @@ def _constrained_solutions(loss: QuadraticLoss, penalty: Penalty, Rs) -> list[Ge
     batch = _constrained_batch(loss.hessian[None], np.broadcast_to(center, (B, 2)), ball, Rs,
                                want_minima=want,
                                public_radius=np.full(B, _public_radius(penalty, center)))
+    feasibility = _feasibility(ball, batch.w, batch.lam, Rs)
+    minima_feasibility = _feasibility(ball, batch.minima_w, batch.minima_lam,
+                                      Rs[batch.minima_problem])
     order = np.argsort(batch.minima_problem, kind="stable")
     bounds = np.searchsorted(batch.minima_problem[order], np.arange(B + 1))
     solutions = []
@@ -1434,7 +1469,8 @@ def _constrained_solutions(loss: QuadraticLoss, penalty: Penalty, Rs) -> list[Ge
         if want and Rs[b] > 0:
             mine = order[bounds[b]:bounds[b + 1]]
             minima = [_minimum(loss, penalty, batch.minima_w[k], batch.minima_lam[k],
-                               int(batch.minima_face[k]), batch.minima_zeros[k], False)
+                               int(batch.minima_face[k]), batch.minima_zeros[k], False,
+                               feasibility=minima_feasibility[k])
                       for k in mine]
             if not active:
                 minima.append(_minimum(loss, penalty, w, 0.0, _INTERIOR, zeros, False))
@@ -1448,8 +1484,11 @@ def _constrained_solutions(loss: QuadraticLoss, penalty: Penalty, Rs) -> list[Ge
                                           m.kkt_residual))
             residual = m.kkt_residual if np.array_equal(m.w, w) and m.lam == lam else None
         else:
-            minima = [_minimum(loss, penalty, w, lam, face, zeros, True, trivial=trivial)]
+            minima = [_minimum(loss, penalty, w, lam, face, zeros, True, trivial=trivial,
+                               feasibility=feasibility[b])]
             residual = minima[0].kkt_residual
+        if residual is None:
+            residual = max(_kkt_residual(loss, penalty, w, lam), float(feasibility[b]))
         solutions.append(_solution(loss, penalty, w, lam, Rs[b], active, face, zeros, minima,
                                    trivial=trivial, residual=residual))
     return solutions
