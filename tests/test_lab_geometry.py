@@ -21,7 +21,7 @@ import pytest
 from reglab._validation import ReglabInputError
 from reglab.geometry import constrained_minimum
 from reglab.lab.controls import KEYS
-from reglab.lab.i18n import LANGUAGES, translate
+from reglab.lab.i18n import LANGUAGES, format_number, translate
 from reglab.lab.pages import find_page
 from reglab.lab.pages import geometry_frames as gf
 from reglab.lab.pages.geometry_frames import (
@@ -410,6 +410,27 @@ def test_importance_names_the_weight_with_the_smaller_slope_at_the_origin():
         assert f"here w{'₁₂'[removed]} is zero for every R below" in text
     text = importance_text(background(COMES_BACK).importance, "en")
     assert "comes back with the opposite sign" in text
+
+
+def test_importance_with_a_tie_names_no_weight():
+    text = importance_text(background(State(w1=1.0, w2=1.0, ratio=1.0)).importance, "en")
+    assert "are equal" in text
+    assert "w₁" not in text and "w₂" not in text
+
+
+def test_an_uncertified_frame_says_so_with_the_engine_s_note():
+    from dataclasses import replace
+
+    state = State()
+    sol = constrained_minimum(make_loss(state), make_penalty(state), 1.0)
+    bad = replace(sol, kkt_residual=1e-4, note="the scan found no stationary point")
+    assert not bad.certified
+    for lang in LANGUAGES:
+        text = gf._certificate(bad, True, lang)
+        assert text.startswith("⚠") and text.endswith("(the scan found no stationary point)")
+    assert sol.certified
+    assert gf._certificate(sol, True, "en") == translate(
+        "page.geometry.certificate.ok", "en", value=format_number(sol.kkt_residual, 2))
 
 
 def test_comes_back_is_true_for_the_correlated_example():

@@ -474,13 +474,15 @@ def importance_text(imp: Importance, lang: Language) -> str:
         parts.append(translate(
             "page.geometry.importance.comes_back", lang, first=_weight(imp.first_zero),
             R=format_number(imp.R_first_zero)))
-    elif imp.first_zero is not None and imp.first_zero != imp.removed:
+    elif imp.removed is not None and imp.first_zero not in (None, imp.removed):
         parts.append(translate("page.geometry.importance.first_zero", lang,
                                first=_weight(imp.first_zero), R=format_number(imp.R_first_zero)))
-    key = ("page.geometry.importance.curvature_agrees" if imp.curvature_rule_agrees
-           else "page.geometry.importance.curvature_fails")
-    parts.append(translate(key, lang, flattest=_weight(imp.flattest_axis),
-                           curvatures=", ".join(format_number(c) for c in imp.axis_curvatures)))
+    if imp.removed is not None:  # with a tie nothing is removed first: no rule to test
+        key = ("page.geometry.importance.curvature_agrees" if imp.curvature_rule_agrees
+               else "page.geometry.importance.curvature_fails")
+        parts.append(translate(key, lang, flattest=_weight(imp.flattest_axis),
+                               curvatures=", ".join(format_number(c)
+                                                    for c in imp.axis_curvatures)))
     parts.append(translate("page.geometry.importance.drop_costs", lang,
                            costs=", ".join(format_number(c) for c in imp.drop_costs)))
     return "\n\n".join(parts)
