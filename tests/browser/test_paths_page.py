@@ -169,12 +169,13 @@ def test_keyboard_moves_both_faces_and_the_views_agree_with_the_core(lab_server,
     lab.assert_clean()
 
 
-def test_mouse_drag_shows_a_frame_at_every_step(lab_server, lab):
+def test_mouse_drag_and_the_jumps_to_lambda_1se_and_lambda_min(lab_server, lab):
     lab.open(f"{lab_server}/{NAME}")
     view = view_of()
+    page = lab.page
     box = handle(lab).bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    mouse = lab.page.mouse
+    mouse = page.mouse
     mouse.move(x, y)
     mouse.down()
     seen = [shown(lab)["index"]]
@@ -184,13 +185,7 @@ def test_mouse_drag_shows_a_frame_at_every_step(lab_server, lab):
     mouse.up()
     assert all(a >= b for a, b in zip(seen, seen[1:], strict=False)), seen
     assert seen[-1] < seen[0] - 10, seen
-    lab.assert_clean()
-
-
-def test_go_to_lambda_1se_and_lambda_min_move_the_cursor_everywhere(lab_server, lab):
-    lab.open(f"{lab_server}/{NAME}")
-    view = view_of()
-    page = lab.page
+    # "go to λ_1se": the cursor jumps there and every view follows, the server too
     page.get_by_role("button", name=translate("page.paths.goto_1se", "ja")).click()
     i_1se = view.marks["index_1se"]
     page.wait_for_function(
@@ -199,7 +194,7 @@ def test_go_to_lambda_1se_and_lambda_min_move_the_cursor_everywhere(lab_server, 
     assert_shows(lab, view, i_1se)
     assert "λ_1se" in shown(lab)["cv_readout"]
     assert shown(lab)["path_cursor"] == view.marks["lam_1se"]
-    wait_for_lam_in_url(lab, view.solved.cv.lam_1se)  # the cursor's λ reached the server
+    wait_for_lam_in_url(lab, view.solved.cv.lam_1se)
     page.get_by_role("button", name=translate("page.paths.goto_min", "ja")).click()
     page.wait_for_function(
         "(i) => { const s = Bokeh.documents[0].get_model_by_name('paths.slider.lam_label');"
