@@ -491,3 +491,13 @@ def test_render_figure(fmt):
 def test_frame_for_lambda_finds_every_frame(k, penalty):
     view = compute(State(penalty=penalty, basis="legendre"), "en")
     assert frame_for_lambda(view.stack, float(view.lams[k])) == k
+
+
+def test_coefficient_axis_holds_the_shown_frame_and_larger_lambdas():
+    view = compute(State(), "en")
+    for index in (0, view.start // 2, view.start, view.stack.n_frames - 1):
+        low, high = view.coef_range(index)
+        first = min(index, view.start)
+        assert high == -low >= np.max(np.abs(view.coefs[first:]))
+        assert high <= 1.1 * np.max(np.abs(view.coefs[first:])) * (1 + 1e-12)
+    assert view.coef_range(view.start) == view.ranges["coef"]

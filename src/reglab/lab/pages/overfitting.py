@@ -197,6 +197,9 @@ def render_figure(view: OverfittingView, index: int, lang: Language, fmt: str) -
             ax.set_xlim(*view.ranges["lam_x"])
             ax.axvline(values["lam_x"], color=_COLORS["cursor"], ls="--", lw=1)
             ax.set_xlabel(_t("axis.lambda_zero", lang))
+            if not positive.all():  # the λ = 0 end, one decade left of the stops
+                ax.annotate("0", (view.lam_x[0], 0.0), xycoords=("data", "axes fraction"),
+                            xytext=(0, -14), textcoords="offset points", ha="center")
         ax_err.set_ylim(*view.ranges["error"])
         ax_err.set_ylabel(_t("axis.rmse", lang))
         ax_err.set_title(_t("plot.errors", lang))
@@ -360,6 +363,11 @@ class _Plots:
             plot.xaxis.ticker = FixedTicker(ticks=ticks, minor_ticks=[])
             plot.xaxis.major_label_overrides = labels
 
+    def set_coef_range(self, low: float, high: float) -> None:
+        """Set the linear coefficient axis (bars and path)."""
+        self.coef.y_range.update(start=low, end=high)
+        self.path.y_range.update(start=low, end=high)
+
     def update(self, view: OverfittingView) -> None:
         """Show a recomputed problem: static sources, axis ranges, ticks (λ frames: scrub)."""
         for key, columns in _static_data(view).items():
@@ -462,6 +470,7 @@ def build_page(lang: Language, *, live: bool = True,
 
     scrub = Scrubber(view.stack, name=NAME, index=start)
     plots = _Plots(view, scrub, lang, scale)
+    plots.set_coef_range(*view.coef_range(start))
     cursor = lambda_cursor(scrub, lang, live=live, width=440, margin=(4, 10))
     for slider in (cursor.lam_slider, cursor.R_slider):
         slider.disabled = not current.has_penalty
@@ -473,8 +482,8 @@ def build_page(lang: Language, *, live: bool = True,
     messages.show(*problems)
     notes = MessageArea("info")
     notes.show(*view.notes)
-    problem_info = pn.pane.Markdown(_problem_text(view, lang), margin=(0, 10),
-                                    sizing_mode="stretch_width")
+    problem_info = pn.pane.Markdown(_problem_text(view, lang), margin=(0, 12), width=260,
+                                    styles={"font-size": "13px", "color": "#444"})
     formula = _Formula(current, lang)
 
     widgets = _widgets(current, lang, live)
@@ -515,6 +524,7 @@ def build_page(lang: Language, *, live: bool = True,
         with pn.io.hold():
             scrub.update(new_view.stack, index)
             plots.update(new_view)
+            plots.set_coef_range(*new_view.coef_range(index))
             for slider in (cursor.lam_slider, cursor.R_slider):
                 slider.disabled = not new.has_penalty
             _show_penalty_controls(widgets, new)
@@ -573,7 +583,7 @@ def build_page(lang: Language, *, live: bool = True,
         pn.pane.Markdown(f"#### {_t('section.data', lang)}", margin=(0, 10)),
         widgets["n"], widgets["noise"], widgets["seed"], widgets["curve"],
         pn.pane.Markdown(f"#### {_t('section.model', lang)}", margin=(0, 10)),
-        widgets["degree"], widgets["basis"],
+        widgets["degree"], widgets["basis"], problem_info,
         pn.pane.Markdown(f"#### {_t('section.penalty', lang)}", margin=(0, 10)),
         widgets["penalty"], widgets["l1_ratio"], widgets["p"], widgets["gamma"],
         width=290,
@@ -594,7 +604,7 @@ def build_page(lang: Language, *, live: bool = True,
         pn.Row(cursor.lam_slider, cursor.R_slider),
         readout,
         notes.pane,
-        pn.Row(controls, pn.Column(plots_grid, problem_info)),
+        pn.Row(controls, plots_grid),
         card,
         *downloads,
         sizing_mode="stretch_width",

@@ -312,6 +312,14 @@ class OverfittingView:
     path_kind: str
     feature_names: tuple[str, ...]
 
+    def coef_range(self, index: int) -> tuple[float, float]:
+        """Range of the linear coefficient axis when the page shows frame ``index`` first.
+
+        It holds the frames from ``min(index, start)`` up: the shown frame and every larger
+        λ (``ranges["coef"]`` is the one for ``index = start``).
+        """
+        return _coef_range(self.coefs, min(int(index), self.start))
+
 
 def _path_kind(path: RegularizationPath | None, state: State) -> str:
     if not state.has_penalty:
@@ -383,6 +391,14 @@ def _readouts(state: State, lang: Language, lams, R, rss, pen, objective, train,
     return out
 
 
+def _coef_range(coefs: np.ndarray, first: int) -> tuple[float, float]:
+    """Symmetric range holding the coefficients of frames ``first`` and above (larger λ)."""
+    keep = coefs[first:] if coefs.shape[1] else np.zeros((1, 1))
+    bound = float(np.max(np.abs(keep))) if keep.size else 0.0
+    bound = 1.1 * bound if bound > 0 else 1.0
+    return -bound, bound
+
+
 def _ranges(view: dict[str, Any]) -> dict[str, tuple[float, float]]:
     y_all = np.concatenate([view["y"], view["y_test"], view["truth"]])
     low, high = float(y_all.min()), float(y_all.max())
@@ -392,10 +408,7 @@ def _ranges(view: dict[str, Any]) -> dict[str, tuple[float, float]]:
     # Near λ = 0 the coefficients of a high degree reach 10^5 and more; an axis fitted to them
     # would flatten every other frame, so the linear axis fits the frames from the best λ
     # (lowest test error) upward, and the log-magnitude view shows the rest.
-    keep = coefs[start:] if coefs.shape[1] else np.zeros((1, 1))
-    bound = float(np.max(np.abs(keep))) if keep.size else 0.0
-    bound = 1.1 * bound if bound > 0 else 1.0
-    ranges["coef"] = (-bound, bound)
+    ranges["coef"] = _coef_range(coefs, start)
     magnitude = np.abs(coefs[coefs != 0])
     if magnitude.size:
         top = float(magnitude.max()) * 3.0
