@@ -22,7 +22,6 @@ from reglab._validation import ReglabInputError
 from reglab.geometry import constrained_minimum
 from reglab.lab.controls import KEYS
 from reglab.lab.i18n import LANGUAGES, format_number, translate
-from reglab.lab.pages import find_page
 from reglab.lab.pages import geometry_frames as gf
 from reglab.lab.pages.geometry_frames import (
     P_STOPS,
@@ -439,7 +438,7 @@ def test_comes_back_is_true_for_the_correlated_example():
     H, c = loss.hessian, loss.center
     lam_max = np.max(np.abs(2 * H @ c))
     signs = np.array([np.sign(_lasso_2d(H, c, lam)[1])
-                      for lam in np.linspace(0, lam_max, 2001)[1:-1]])
+                      for lam in np.linspace(0, lam_max, 801)[1:-1]])
     assert signs[0] == np.sign(c[1])
     first_zero = int(np.argmax(signs == 0))
     assert signs[first_zero] == 0, "w2 must reach exactly zero"
@@ -504,9 +503,11 @@ def test_code_snippet_reproduces_the_frame(state, tmp_path, monkeypatch, capsys)
 
 
 # -- the page in Python (no browser) -----------------------------------------------------------
-def test_page_is_registered_with_its_order():
-    page = find_page("geometry")
-    assert page.order == 20 and page.title_key == "page.geometry.title"
+def test_page_info():
+    from reglab.lab.pages.geometry import PAGE, build_page
+
+    assert (PAGE.slug, PAGE.order, PAGE.title_key) == ("geometry", 20, "page.geometry.title")
+    assert PAGE.build is build_page
 
 
 def test_page_keeps_its_state_on_bad_input_and_engine_errors(monkeypatch):
