@@ -128,8 +128,9 @@ def formula_tex(state: State) -> str:
         penalty = rf"P(w) = |w_1|^{{{p}}} + |w_2|^{{{p}}}"
         level = rf"\|w\|_{{{p}}} \le R"
     lines = [
-        r"f(w) = (w - w^\ast)^\top H\,(w - w^\ast) + c_0",
-        center + r",\quad " + hessian + rf",\quad c_0 = {_tex_number(loss.c0)}",
+        r"f(w) = (w - w^\ast)^\top H\,(w - w^\ast) + c_0,\quad "
+        + rf"c_0 = {_tex_number(loss.c0)}",
+        center + r",\quad " + hessian,
         r"\min_w f(w)\ \ \text{s.t.}\ \ " + level,
         r"\Longleftrightarrow\quad \min_w f(w) + \lambda P(w),\quad \lambda \ge 0",
         penalty,
