@@ -259,7 +259,7 @@ _CSS = """
   border-radius: 6px; background: #0b57d0; color: white; text-decoration: none;
   font-weight: 600; font-size: 15px; }
 .reglab-tour-open:hover, .reglab-tour-open:focus { background: #0842a0; }
-.reglab-tour-path { margin-left: 10px; color: #555; font-size: 12px; }
+.reglab-tour-path { color: #555; font-size: 12px; overflow-wrap: anywhere; }
 .reglab-tour-outline ol { margin: 0; padding-left: 1.6em; font-size: 14px; line-height: 1.6; }
 .reglab-tour-outline a { color: #0b57d0; text-decoration: none; }
 .reglab-tour-outline [aria-current="step"] { font-weight: 700; color: #1f2328; }
@@ -288,7 +288,7 @@ def _open_link(number: int, step: Step, lang: Language) -> str:
     href = html.escape(step.href(lang))
     label = html.escape(_t("open", lang, page=page_title))
     return (f'<a class="reglab-tour-open" id="{NAME}-open-{number}" href="{href}">{label}</a>'
-            f'<span class="reglab-tour-path">{href}</span>')
+            f'<div class="reglab-tour-path">{href}</div>')
 
 
 def _outline(steps: tuple[Step, ...], current: int, lang: Language) -> str:
