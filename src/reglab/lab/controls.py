@@ -625,24 +625,12 @@ def export_download(
     import panel as pn
 
     def callback() -> io.BytesIO:
-        from bokeh.document import Document
-        from panel.io.state import set_curdoc
-
         from reglab.lab.export import export_page
 
-        state = dict(query())
-        # Build the saved page in a document of its own. Inside the served session Panel
-        # would share that session's stylesheet models with it, and saving points them at
-        # the CDN: the live page would then fetch its CSS from outside the machine.
-        document = Document()
-        try:
-            with set_curdoc(document), \
-                    tempfile.TemporaryDirectory(prefix="reglab-export-") as folder:
-                path = export_page(Path(folder) / f"{slug}.html", page=slug, lang=lang,
-                                   state=state)
-                return io.BytesIO(path.read_bytes())
-        finally:
-            pn.state._stylesheets.pop(document, None)  # the cache entry of that document
+        with tempfile.TemporaryDirectory(prefix="reglab-export-") as folder:
+            path = export_page(Path(folder) / f"{slug}.html", page=slug, lang=lang,
+                               state=dict(query()))
+            return io.BytesIO(path.read_bytes())
 
     return pn.widgets.FileDownload(callback=callback, filename=f"reglab-{slug}.html",
                                    label=translate("control.download", lang), embed=False,

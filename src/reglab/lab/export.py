@@ -120,10 +120,21 @@ def export_page(
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise ReglabInputError("path", "must end with .html", str(path))
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+
     pn.extension(*EXTENSIONS)
-    view = page_view(slug, lang, live=False, nav=False, state=state)
     target.parent.mkdir(parents=True, exist_ok=True)
-    view.save(str(target), resources=INLINE, title=translate(info.title_key, lang),
-              progress=False)
+    # Build the saved page in a document of its own: inside a served session Panel would share
+    # that session's stylesheet models with it, and saving points them at the CDN, so the live
+    # page would then fetch its CSS from outside the machine.
+    document = Document()
+    try:
+        with set_curdoc(document):
+            view = page_view(slug, lang, live=False, nav=False, state=state)
+            view.save(str(target), resources=INLINE, title=translate(info.title_key, lang),
+                      progress=False)
+    finally:
+        pn.state._stylesheets.pop(document, None)  # Panel's per-document stylesheet cache
     target.write_text(inline_cdn_links(target.read_text("utf-8")), "utf-8")
     return target
