@@ -349,6 +349,8 @@ class ElasticNet(Penalty):
         a = self.l1_ratio
         linear, quadratic = a * np.sum(v * np.abs(u)), 0.5 * (1 - a) * np.sum(v * u**2)
         target = self.level(R)
+        if target == 0:
+            return 0.0
         if linear == 0 and quadratic == 0:
             return math.inf
         if quadratic == 0:
