@@ -46,6 +46,10 @@ from reglab.selection import CVResult, cross_validate
 
 __all__ = [
     "DATASETS",
+    "ENET_CURVATURE_RATIO",
+    "FIELDS",
+    "LAM_FIELD",
+    "N_LAMS",
     "PENALTIES",
     "XAXES",
     "PathsView",
@@ -56,10 +60,12 @@ __all__ = [
     "compute_frames",
     "compute_view",
     "events_table",
-    "FIELDS",
-    "LAM_FIELD",
+    "grid_ends",
+    "load_data",
     "make_penalty",
+    "radius_symbol",
     "solve_problem",
+    "x_coordinates",
 ]
 
 DATASETS: tuple[str, ...] = ("prostate", "diabetes", "toy")
