@@ -771,3 +771,29 @@ def test_constrained_path_keeps_the_order_of_the_radii():
             assert np.array_equal(single.w, sol.w) and single.lam == sol.lam
             assert [m.w.tolist() for m in single.local_minima] == [
                 m.w.tolist() for m in sol.local_minima]
+
+
+def test_zero_weights_over_radii_and_multipliers():
+    # A zero weight makes the ball a strip (both zero: no constraint at all). At R = 0 the
+    # strip is the line w_j = 0 and the free weight minimizes f on it, in closed form.
+    rng = np.random.default_rng(21)
+    penalties = [L1(weights=[0, 1]), L2(weights=[1, 0]), ElasticNet(0.3, weights=[0, 2]),
+                 Lp(0.5, weights=[0, 1]), Lp(1.5, weights=[1, 0]), Lp(math.inf, weights=[0, 1]),
+                 Lp(3, weights=[0, 0]), Lp(math.inf, weights=[0, 0])]
+    for loss in lab_losses(rng, 4)[1::2]:
+        H, c = loss.hessian, loss.center
+        for penalty in penalties:
+            v = penalty.weights_for(2)
+            for R in (0.0, 1e-3, 0.5, 2.0, 1e3):
+                sol = constrained_minimum(loss, penalty, R)
+                assert sol.certified, (loss, penalty, R, sol.note)
+                if np.any(v > 0) and R == 0 and c[v > 0][0] != 0:
+                    j = int(np.flatnonzero(v > 0)[0])
+                    k = 1 - j
+                    assert sol.w[j] == 0
+                    assert sol.w[k] == pytest.approx(c[k] + H[k, j] * c[j] / H[k, k], rel=1e-14)
+            for lam in (0.0, 1e-3, 1.0, 1e3):
+                sol = penalized_minimum(loss, penalty, lam)
+                assert sol.certified, (loss, penalty, lam, sol.note)
+                if np.all(v == 0):
+                    assert np.array_equal(sol.w, c)

@@ -937,7 +937,8 @@ def _refine_sign_changes(func, lo, hi):
     ``func(x, idx)`` evaluates the functions of the brackets ``idx`` at ``x``.
     ``func(lo) <= 0 < func(hi)`` is assumed (brackets where rounding broke it are returned as
     they are). Illinois (modified regula falsi) steps, replaced by a bisection in the order of
-    the doubles whenever the secant point is not strictly inside, and every third step: the
+    the doubles whenever the secant point is not strictly inside, the bracket spans more than
+    a binade, and every third step: the
     bracket shrinks at least geometrically in that order, and superlinearly where ``func`` is
     smooth. Returns ``(lo, hi, exact)``: ``exact`` marks an ``x`` with ``func(x) == 0``, stored
     in both ends.
@@ -958,7 +959,9 @@ def _refine_sign_changes(func, lo, hi):
         a, b, fa, fb = lo[idx], hi[idx], f_lo[idx], f_hi[idx]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             x = a - fa * (b - a) / (fb - fa)
-        bisect = ~((x > a) & (x < b)) | (step % 3 == 2)
+        # Secant steps only within one binade (a bracket [0, h] may hold a root at 1e-300,
+        # where the function varies on a logarithmic scale).
+        bisect = ~((x > a) & (x < b)) | (step % 3 == 2) | (b > 2.0 * a)
         x = np.where(bisect, _ordinal_midpoint(a, b), x)
         fx = func(x, idx)
         left = fx <= 0
@@ -1356,8 +1359,18 @@ def _max_norm_distance(G, w, lam: float, v) -> float:
     symmetric), at a corner ``v_1 |w_1| = v_2 |w_2|`` (equal to 1e-12, as
     ``penalty.subdiff_distance`` decides ties) the one joining ``v_j sign(w_j) e_j``, and a
     single point where one coordinate dominates. Same number as ``Lp(inf).subdiff_distance``,
-    which projects on a weighted simplex by bisection (about 2 ms a call).
+    which projects on a weighted simplex by bisection (about 2 ms a call). With a zero weight
+    ``P`` is ``v_k |w_k|`` on the other coordinate ``k`` (nothing at all if both are zero).
     """
+    if np.any(v == 0):
+        free = v == 0
+        k = np.flatnonzero(~free)
+        penalized = 0.0
+        if k.size:
+            k = int(k[0])
+            penalized = (abs(G[k] - lam * v[k] * np.sign(w[k])) if w[k] != 0
+                         else max(abs(G[k]) - lam * v[k], 0.0))
+        return float(np.hypot(np.linalg.norm(G[free]), penalized))
     scaled = v * np.abs(w)
     top = float(np.max(scaled))
     if top == 0:
@@ -1446,6 +1459,15 @@ def _feasibility(ball: _Ball, W, lam, R) -> np.ndarray:
     return np.where(R > 0, gap, 0.0)
 
 
+def _free_stationarity(loss: QuadraticLoss, ball: _Ball, w) -> float:
+    """Relative ``|∂f/∂w_k|`` over the unpenalized coordinates ``k``."""
+    g = np.abs(loss.gradient(w))[ball.v == 0]
+    scale = 2.0 * float(loss.eigen.curvatures[1]) * (np.linalg.norm(w)
+                                                      + np.linalg.norm(loss.center))
+    worst = float(np.max(g, initial=0.0))
+    return worst / scale if scale > 0 else worst
+
+
 def _constrained_solutions(loss: QuadraticLoss, penalty: Penalty, Rs) -> list[GeometrySolution]:
     """Solve the constrained problem for every radius of ``Rs`` in one batch."""
     ball = _make_ball(penalty)
@@ -1489,6 +1511,13 @@ def _constrained_solutions(loss: QuadraticLoss, penalty: Penalty, Rs) -> list[Ge
             residual = minima[0].kkt_residual
         if residual is None:
             residual = max(_kkt_residual(loss, penalty, w, lam), float(feasibility[b]))
+        if Rs[b] == 0 and face == _EDGE:
+            # A zero weight and R = 0: the ball is the line w_j = 0, the multiplier is any
+            # large enough number (inf for a ball smooth at 0) and optimality is stationarity
+            # along the free coordinate, which the closed form gives.
+            residual = _free_stationarity(loss, ball, w)
+            minima = [LocalMinimum(minima[0].w, minima[0].loss, minima[0].lam, True,
+                                   minima[0].face, minima[0].zero_coordinates, residual)]
         solutions.append(_solution(loss, penalty, w, lam, Rs[b], active, face, zeros, minima,
                                    trivial=trivial, residual=residual))
     return solutions
@@ -1961,7 +1990,9 @@ def penalized_minimum(loss: QuadraticLoss, penalty: Penalty, lam: float) -> Geom
         k = 1 - j
         schur = H[j, j] - H[j, k] ** 2 / H[k, k]
         w = np.empty(2)
-        w[j] = penalty.with_weights(None).prox(np.array([c[j]]), lam * v[j] / (2.0 * schur))[0]
+        # (In one dimension the max norm is |w_j|: its exact prox is the soft threshold.)
+        one_d = L1() if ball.kind == "box" else penalty.with_weights(None)
+        w[j] = one_d.prox(np.array([c[j]]), lam * v[j] / (2.0 * schur))[0]
         w[k] = c[k] - H[k, j] * (w[j] - c[j]) / H[k, k]
         zeros = np.array([False, False])
         zeros[j] = w[j] == 0
