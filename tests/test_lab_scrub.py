@@ -1,7 +1,8 @@
-"""The lab's Bokeh wiring, page registry, demo frames and export, checked in Python.
+"""The lab's Bokeh wiring, page registry and export, checked in Python.
 
-The browser side (that the page shows these sources and the callback picks the right frame)
-is in tests/browser/test_demo_page.py.
+The browser side (that a page shows these sources and the callback picks the right frame)
+is in the pages' browser tests (tests/browser/test_<page>_page.py) and, generically over
+every page and for saved files, in tests/browser/test_lab_wide.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from bokeh.document import Document
 from bokeh.layouts import column
 from bokeh.models import Span
 from bokeh.plotting import figure
-from sklearn.linear_model import Ridge
 
 from reglab._validation import ReglabInputError
 from reglab.lab.frames import FrameStack
@@ -145,77 +145,41 @@ def test_aria_script_names_the_tagged_handles():
     assert f'"{ARIA_LABEL_TAG}"' in script and "aria-label" in script
 
 
-# -- the demo page's numbers -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("degree", [1, 3, 6])
-def test_demo_ridge_matches_scikit_learn(degree):
-    from reglab.lab.pages.demo import _features, ridge_path, sin_data
-
-    x, y = sin_data()
-    lams = np.logspace(-4, 1, 6)
-    w, b = ridge_path(x, y, degree, lams)
-    # sklearn's Ridge minimizes ||y - Xw - b||^2 + alpha ||w||^2, intercept unpenalized:
-    # the lecture's objective with alpha = λ.
-    for k, lam in enumerate(lams):
-        model = Ridge(alpha=lam, fit_intercept=True, solver="svd").fit(_features(x, degree), y)
-        np.testing.assert_allclose(w[k], model.coef_, rtol=1e-7, atol=1e-9)
-        assert b[k] == pytest.approx(model.intercept_, rel=1e-7, abs=1e-9)
-
-
-def test_demo_ridge_is_stationary_at_degree_nine():
-    from reglab.lab.pages.demo import _features, lambda_grid, ridge_path, sin_data
-
-    x, y = sin_data()
-    lams = lambda_grid()[::10]
-    w, b = ridge_path(x, y, 9, lams)
-    phi = _features(x, 9)
-    for k, lam in enumerate(lams):
-        residual = y - b[k] - phi @ w[k]
-        assert abs(residual.sum()) <= 1e-9  # d/db
-        gradient = -2 * phi.T @ residual + 2 * lam * w[k]  # d/dw
-        scale = 2 * np.abs(phi).T @ np.abs(residual) + 2 * lam * np.abs(w[k]) + 1e-300
-        assert np.max(np.abs(gradient) / scale) <= 1e-6, lam
-
-
-def test_demo_frames_are_consistent_with_their_solutions():
-    from reglab.lab.pages.demo import X_PLOT, _features, demo_frames, ridge_path, sin_data
-
-    x, y = sin_data()
-    stack = demo_frames(3, "en")
-    lams = stack.values["lam"]
-    w, b = ridge_path(x, y, 3, lams)
-    np.testing.assert_array_equal(stack.views["coef"]["w"], w)
-    np.testing.assert_allclose(stack.views["fit"]["y"][7], _features(X_PLOT, 3) @ w[7] + b[7],
-                               rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(stack.values["R"], np.sqrt(np.sum(w**2, axis=1)), rtol=1e-12)
-    errors = [np.sum((y - b[k] - _features(x, 3) @ w[k]) ** 2) for k in range(len(lams))]
-    np.testing.assert_allclose(stack.values["train_error"], errors, rtol=1e-10)
-    assert np.all(np.diff(stack.values["R"]) < 0)  # more λ, smaller ball
-    assert len(set(stack.texts["label"])) == stack.n_frames  # usable as slider stops
-    assert stack.texts["readout"][0].startswith("λ = 10⁻⁹, R = ‖w‖₂ = ")
-
-
 # -- pages, app, export ----------------------------------------------------------------------
 
 
-def test_pages_are_registered_and_built_in_both_languages():
-    import panel as pn
-
-    from reglab.lab.app import build_app, page_view
+def test_pages_are_registered_and_the_app_serves_each_and_the_first_at_root():
+    from reglab.lab.app import build_app
     from reglab.lab.pages import find_page, registered_pages
 
-    slugs = [p.slug for p in registered_pages()]
-    assert "demo" in slugs
-    assert find_page("demo").title_key == "page.demo.title"
+    pages = registered_pages()
+    slugs = [p.slug for p in pages]
+    assert {"overfitting", "geometry", "paths", "tour"} <= set(slugs)
+    assert [p.order for p in pages] == sorted(p.order for p in pages)
+    assert find_page("geometry").title_key == "page.geometry.title"
     with pytest.raises(ReglabInputError, match="page: must be one of"):
         find_page("nowhere")
     apps = build_app()
     assert set(apps) == {"/", *slugs}
-    for lang in ("ja", "en"):
-        view = page_view("demo", lang, live=False)
-        buttons = [w for w in view.select(pn.widgets.RadioButtonGroup)]
-        assert buttons and all(w.disabled for w in buttons)  # no server behind a saved file
+    assert apps["/"].__name__ == apps[slugs[0]].__name__ == f"reglab_{slugs[0]}"
+
+
+@pytest.mark.parametrize("slug", ["overfitting", "geometry", "paths", "tour"])
+def test_saved_pages_leave_out_what_needs_a_server(slug):
+    import panel as pn
+
+    from reglab.lab.app import page_view
+
+    view = page_view(slug, "en", live=False)
+    assert view.select(pn.widgets.FileDownload) == []  # downloads are rendered by Python
+    # The problem's controls are disabled: without a server nothing would recompute them.
+    # Widgets with a browser-side callback (jscallback, in Panel's Callback registry) work.
+    from panel.links import Callback
+
+    inputs = [w for w in view.select(pn.widgets.Widget)
+              if not isinstance(w, pn.widgets.StaticText | pn.widgets.Button)
+              and not Callback.registry.get(w)]
+    assert all(w.disabled for w in inputs), [type(w).__name__ for w in inputs if not w.disabled]
 
 
 def test_inline_cdn_links_reads_the_installed_files():
@@ -238,12 +202,13 @@ def test_inline_cdn_links_reads_the_installed_files():
 def test_exported_page_links_nothing_on_panel_cdn(tmp_path):
     from reglab.lab.export import export_page, panel_cdn_root
 
-    path = export_page(tmp_path / "demo.html", "demo", "en")
+    path = export_page(tmp_path / "overfitting.html", "overfitting", "en")
     text = path.read_text("utf-8")
     assert panel_cdn_root()[0] not in text
-    assert "demo.fit.frames" in text and "<title>Demo: polynomial ridge regression</title>" in text
+    assert "overfitting.fit.frames" in text
+    assert "<title>Overfitting and regularization</title>" in text
     with pytest.raises(ReglabInputError, match="path: must end with .html"):
-        export_page(tmp_path / "demo.txt", "demo")
+        export_page(tmp_path / "overfitting.txt", "overfitting")
 
 
 def test_show_returns_a_page_for_jupyter_without_navigation():
@@ -251,7 +216,7 @@ def test_show_returns_a_page_for_jupyter_without_navigation():
 
     from reglab.lab.app import show
 
-    view = show("demo", "en")
+    view = show("tour", "en")
     header = view.objects[0].object
     assert "reglab regularization lab" in header and "<nav" not in header
     assert pn.config.inline  # BokehJS and Panel's JS from the package, not the CDN
