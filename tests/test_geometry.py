@@ -797,3 +797,20 @@ def test_zero_weights_over_radii_and_multipliers():
                 assert sol.certified, (loss, penalty, lam, sol.note)
                 if np.all(v == 0):
                     assert np.array_equal(sol.w, c)
+
+
+def test_small_weight_wins_over_the_axis_point_by_less_than_the_loss_rounding():
+    # The solution has w_1 ~ 5e-14 (KKT: 2 = lam 0.4 p w_1^(p-1)); its loss is below the axis
+    # point's by about 1e-13, less than one rounding of the loss (~3336), which here rounds
+    # the other way: the candidates are compared by their difference.
+    loss = QuadraticLoss([1.0, 1.0], np.diag([1.0, 3344.0]))
+    penalty = Lp(1.3, weights=[0.4, 1.0])
+    R = 0.001295406826302198
+    sol = constrained_minimum(loss, penalty, R)
+    assert sol.certified and 0 < sol.w[0] < 1e-12
+    g = -loss.gradient(sol.w)
+    # stationarity in both coordinates, written out: g_j = lam v_j p |w_j|^(p-1)
+    np.testing.assert_allclose(g, sol.lam * np.array([0.4, 1.0]) * 1.3 * sol.w ** 0.3,
+                               rtol=1e-9)
+    axis = np.array([0.0, R])  # the boundary point on the w_2 axis
+    assert (sol.w - axis) @ loss.hessian @ (sol.w + axis - 2 * loss.center) < 0

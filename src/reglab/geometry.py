@@ -674,7 +674,16 @@ def _no_minima():
 def _losses(H, c, w):
     """``(w - c)^T H (w - c)`` for w of shape (B, ..., 2)."""
     d = w - c.reshape(c.shape[0], *([1] * (w.ndim - 2)), 2)
-    return np.einsum("b...i,bij,b...j->b...", d, H, d)
+    return np.sum(d * np.einsum("bij,b...j->b...i", H, d), axis=-1)
+
+
+def _quadratic(a, H, b):
+    """``a_k^T H_k b_k`` for (K, 2) vectors and (K, 2, 2) matrices.
+
+    Written as a product and a sum rather than one three-operand einsum, whose rounding
+    depends on the batch size: a radius solved alone or within a path gives the same bits.
+    """
+    return np.sum(a * np.einsum("kij,kj->ki", H, b), axis=1)
 
 
 def _gradients(H, c, w):
@@ -1104,7 +1113,7 @@ def _power_scan(H, chat, rho, ball: _Ball, n_grid: int):
         D = np.sum((Hu - Hc) * t, axis=1)
         # Below the rounding error of its own evaluation the derivative is zero to working
         # precision: the root is found (further bisection would only follow the noise).
-        noise = 16.0 * _EPS * (np.abs(Hu) + np.abs(Hc)) @ np.ones(2) * np.max(np.abs(t), axis=1)
+        noise = 16.0 * _EPS * np.sum(np.abs(Hu) + np.abs(Hc), axis=1) * np.max(np.abs(t), axis=1)
         return np.where(np.abs(D) <= noise, 0.0, D)
 
     every = np.arange(prob.size)
@@ -1112,8 +1121,7 @@ def _power_scan(H, chat, rho, ball: _Ball, n_grid: int):
     u_lo, u_hi = point(lo, every), point(hi, every)
     d_lo = rho[prob, None] * u_lo - chat[prob]
     d_hi = rho[prob, None] * u_hi - chat[prob]
-    loss_lo = np.einsum("ki,kij,kj->k", d_lo, H_prob, d_lo)
-    loss_hi = np.einsum("ki,kij,kj->k", d_hi, H_prob, d_hi)
+    loss_lo, loss_hi = _quadratic(d_lo, H_prob, d_lo), _quadratic(d_hi, H_prob, d_hi)
     u = np.where((exact | (loss_lo <= loss_hi))[:, None], u_lo, u_hi)
     # The ends of the segments: the axis points and the junctions of the eighths.
     ends = np.concatenate([U[[0, 1, 2, 5], 0], U[0::2, -1]])
@@ -1127,6 +1135,37 @@ def _power_scan(H, chat, rho, ball: _Ball, n_grid: int):
     return (np.concatenate([np.repeat(np.arange(B), len(ends)), prob]),
             np.concatenate([np.tile(ends, (B, 1)), u]), kind,
             np.concatenate([end_min.ravel(), np.ones(prob.size, dtype=bool)]))
+
+
+def _lowest(cand, H, rho, chat) -> np.ndarray:
+    """Index of the lowest candidate of each problem.
+
+    Two candidates can differ in loss by less than the rounding of the loss itself (a weight
+    of 1e-14 against an exact zero, say), so the losses are compared as differences from the
+    provisional best ``u_0``: ``f(u) - f(u_0) = rho (u - u_0)^T H (rho (u + u_0) - 2 chat)``
+    (in units of ``|w*|^2``), accurate relative to the difference itself. A difference below
+    what rounding the boundary points to doubles can change (``∇f . δu`` with ``|δu_j|`` up to
+    an ulp or two of ``u_j``) is no evidence: among candidates that close to the lowest, the
+    best certified one is chosen.
+    """
+    prob, u = cand["prob"], cand["u"]
+    order = np.lexsort((cand["residual"], cand["loss"], prob))
+    first = order[np.r_[True, prob[order][1:] != prob[order][:-1]]]
+    best = np.empty(prob.max() + 1, dtype=int)
+    best[prob[first]] = first
+    ref = u[best[prob]]
+    H_prob = H[np.zeros_like(prob)] if H.shape[0] == 1 else H[prob]
+    diff = rho[prob] * _quadratic(u - ref, H_prob,
+                                  rho[prob, None] * (u + ref) - 2.0 * chat[prob])
+    slope = np.abs(np.einsum("kij,kj->ki", H_prob, rho[prob, None] * u - chat[prob]))
+    noise = 8.0 * _EPS * rho[prob] * np.sum(np.abs(u) * slope, axis=1)
+    order = np.lexsort((diff, prob))
+    lowest = order[np.r_[True, prob[order][1:] != prob[order][:-1]]]
+    floor = np.empty(prob.max() + 1)
+    floor[prob[lowest]] = diff[lowest] + noise[lowest]
+    tied = diff <= floor[prob] + noise
+    order = np.lexsort((diff, cand["residual"], ~tied, prob))
+    return order[np.r_[True, prob[order][1:] != prob[order][:-1]]]
 
 
 def _power_engine(H, c, ball: _Ball, R, solve, *, want_minima: bool):
@@ -1171,15 +1210,14 @@ def _power_engine(H, c, ball: _Ball, R, solve, *, want_minima: bool):
         kkt_scale = 2.0 * curv_top[0 if shared else prob] * (
             np.hypot(w[:, 0], w[:, 1]) + scale_s[prob] * np.hypot(chat[prob, 0], chat[prob, 1]))
         lam, residual = _power_multiplier(G, w, ball, kkt_scale)
-        new = dict(prob=prob, u=u, w=w, G=G, loss=np.einsum("ki,kij,kj->k", d, H_prob, d),
+        new = dict(prob=prob, u=u, w=w, G=G, loss=_quadratic(d, H_prob, d),
                    lam=lam, residual=residual, kind=kind, end_min=end_min)
         if cand["prob"] is None:
             cand = new
         else:
             keep = ~np.isin(cand["prob"], todo)
             cand = {name: np.concatenate([cand[name][keep], new[name]]) for name in fields}
-        order = np.lexsort((cand["residual"], cand["loss"], cand["prob"]))
-        first = order[np.r_[True, cand["prob"][order][1:] != cand["prob"][order][:-1]]]
+        first = _lowest(cand, Hs, rho, chat)
         bad = cand["prob"][first][solve_s[cand["prob"][first]]
                                   & ~(cand["residual"][first] <= KKT_TOL)]
         if not bad.size or n_grid >= _SCAN_MAX_POINTS:
@@ -1194,8 +1232,7 @@ def _power_engine(H, c, ball: _Ball, R, solve, *, want_minima: bool):
         zeros = on_axis & (G == 0)
         face = np.where(zeros.any(axis=1), _AXIS, _ARC)
     # Global choice per problem: the lowest candidate (among exact ties, the best certified).
-    order = np.lexsort((cand["residual"], cand["loss"], prob))
-    first = order[np.r_[True, prob[order][1:] != prob[order][:-1]]]
+    first = _lowest(cand, Hs, rho, chat)
     chosen = first[solve_s[prob[first]]]
     rows = scan[prob[chosen]]
     w_out[rows], lam_out[rows] = w[chosen], np.maximum(lam[chosen], 0.0)
@@ -1408,13 +1445,16 @@ def _kkt_residual(loss: QuadraticLoss, penalty: Penalty, w, lam) -> float:
     return worst / scale if scale > 0 else worst
 
 
-def _note(residual: float, lam: float) -> str:
+def _note(residual: float, lam: float, active: bool) -> str:
     """Why a result is not certified (empty when it is)."""
     if residual <= KKT_TOL:
         return ""
     if not math.isfinite(lam):
         return (f"not certified: the multiplier λ = {lam:g} is outside the floating-point "
                 "range; w is the engine's best point")
+    if active and lam == 0:
+        return (f"not certified: KKT residual {residual:.2g} > {KKT_TOL:g} with λ = 0 (the "
+                "multiplier may underflow, as for a large p); w is the engine's best point")
     return (f"not certified: KKT residual {residual:.2g} > {KKT_TOL:g} (the tangent point could "
             "not be resolved to working precision); w is the engine's best point")
 
@@ -1434,7 +1474,7 @@ def _solution(loss, penalty, w, lam, R, active, face, zeros, minima, *, trivial=
         w=w, lam=float(lam), R=float(R), active=bool(active), sparse=bool(zero_coordinates),
         zero_coordinates=zero_coordinates, level=loss.value(w), local_minima=minima,
         kkt_residual=residual, penalty=penalty, loss=loss, face=_FACES[face],
-        note=_note(residual, float(lam)),
+        note=_note(residual, float(lam), bool(active)),
     )
 
 
