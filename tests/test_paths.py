@@ -682,3 +682,37 @@ def test_ill_conditioned_lasso_path_is_certified(monomials, standardize):
     for w in path.coefs_std:
         nonzero = np.abs(w[w != 0])
         assert nonzero.size == 0 or nonzero.min() > 1e-13 * nonzero.max()
+
+
+# --------------------------------------------------------------------------------------------
+# The generalized lasso ||D w||_1 on a path (signal approximation: X = I, no intercept)
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("order", [1, 2])
+def test_trend_filter_path_is_certified_and_ends_where_theory_says(order):
+    from reglab.datasets import load_nile
+    from reglab.penalties import DifferenceL1
+
+    y = load_nile().y[:60]
+    n = y.size
+    penalty = DifferenceL1(order)
+    path = fit_path(np.eye(n), y, penalty, fit_intercept=False, n_lams=25)
+    assert all(c.ok for c in path.certificates)
+    # Stationarity checked independently of the solver: 2 (y - w) ∈ λ ∂||D w||_1, through the
+    # penalty's own dense box-constrained least squares.
+    for lam, w in zip(path.lams[::6], path.coefs_std[::6], strict=True):
+        distance = penalty.subdiff_distance(w, 2.0 * (y - w), lam)
+        assert np.max(distance) <= 1e-6 * np.max(np.abs(2.0 * y))
+    # At λ_max the fit lies in the null space of D: a polynomial of degree order - 1, fitted
+    # by least squares; beyond it nothing changes.
+    t = np.arange(n, dtype=float)
+    poly = np.polynomial.polynomial.polyvander(t, order - 1)
+    expected = poly @ np.linalg.lstsq(poly, y, rcond=None)[0]
+    at_top = path.solution(lam=path.lam_max * 1.0001)
+    np.testing.assert_allclose(at_top.coef, expected, rtol=1e-9, atol=1e-9 * np.abs(y).max())
+    assert at_top.R == pytest.approx(0.0, abs=1e-8 * np.abs(y).max())
+    # Below λ_max the fit is no longer in the null space.
+    assert path.solution(lam=path.lam_max * 0.5).R > 0
+    # The constrained face: R <-> λ round trip.
+    middle = path.solution(lam=path.lams[8])
+    again = path.solution(R=middle.R)
+    assert again.lam == pytest.approx(middle.lam, rel=1e-6)

@@ -786,6 +786,12 @@ class GridPath(RegularizationPath):
         w = self.coef_std_at(0.0)[0]
         return float(self.penalty.radius(w))
 
+    @property
+    def lam_max(self):
+        if isinstance(self.penalty, DifferenceL1):
+            return _difference_lam_max(self.design, self.penalty)
+        return super().lam_max
+
     def df_at(self, lam):
         w = self.coef_std_at(lam)[0]
         return _local_df(self.design.X, self.penalty, lam, w)
