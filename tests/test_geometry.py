@@ -3,7 +3,10 @@
 References: a dense boundary search written here (200k angles, then a bounded scalar
 minimization around the best), closed forms (identity Hessian), proximal gradient iterations on
 the penalties' own prox maps, the direct intercept fit, an analytic probability, and the KKT
-conditions through ``penalty.subdiff_distance``.
+conditions through ``penalty.subdiff_distance``. A seeded sweep over everything the geometry
+page can ask (centres, elongations, rotations, p from 0.3 to inf, l1_ratio, R from 0 to beyond
+radius(w*), λ from 0 to 1e6) checks every answer against a batched boundary search, the
+penalized/constrained round trip or a grid-and-Nelder-Mead search (p < 1).
 """
 
 from __future__ import annotations

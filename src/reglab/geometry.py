@@ -126,7 +126,7 @@ _EPS = np.finfo(float).eps
 _LOG_TINY = math.log(math.ulp(0.0))  # log of the smallest positive double (subnormal)
 _HUGE_RADIUS = 1e100  # beyond it, local minima of p < 1 on an inactive ball are not listed
 _QUADRANT_SIGNS = np.array([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
-# Increasing the quarter parameter moves counter-clockwise in quadrants I and III only.
+# Increasing the angle from the w1 axis moves counter-clockwise in quadrants I and III only.
 _QUADRANT_ORIENTATION = np.array([1.0, -1.0, 1.0, -1.0])
 _WILSON_Z = 1.959963984540054  # standard normal quantile at 0.975
 _SCAN_POINTS = 1024  # grid points per quarter of the boundary (scaled up for elongated losses)
@@ -634,17 +634,17 @@ def _check_loss(loss) -> None:
         raise ReglabInputError("loss", "must be a reglab.geometry.QuadraticLoss", loss)
 
 
-def _public_radius(penalty: Penalty, center: np.ndarray) -> float:
+def _public_radius(ball: _Ball, center: np.ndarray) -> float:
     """``penalty.radius(w*)``: the documented threshold of the inactive case.
 
-    Guarded only against what is not a radius: ``w* = 0`` (radius 0, whatever the penalty) and
-    an overflow of ``P(w*)`` for a large ``p`` (then the radius is not representable either and
-    the engine's own overflow-free radius decides).
+    Where ``P(w*)`` over- or underflows (a large ``p``: ``0.2^1000`` is ``0.0``), that number is
+    no radius, and the engine's own scaled one (:meth:`_Ball.radius`) is used instead.
     """
     if not np.any(center):
         return 0.0
-    with np.errstate(over="ignore"):
-        return float(penalty.radius(center))
+    with np.errstate(over="ignore", under="ignore"):
+        public = float(ball.penalty.radius(center))
+    return public if 0 < public < math.inf else float(ball.radius(center))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -901,10 +901,12 @@ def _eighth(psi, half, ball: _Ball):
 
 
 def _tangents(W, signs, ball: _Ball, orientation):
-    """Positive multiples of the direction of increasing quarter parameter at boundary points.
+    """Positive multiples of the direction of increasing boundary parameter at points ``W``.
 
-    ``W`` (..., 2) are points of one quadrant with signs ``signs``. The counter-clockwise
-    tangent is ``rot90(n)`` with ``n = ∇P``; ``n_j ∝ v_j s_j |w_j|^{p-1}``. For ``p < 1`` it is
+    ``W`` (..., 2) are points of one quadrant with signs ``signs``; ``orientation`` is ``+1``
+    where the parameter moves counter-clockwise, ``-1`` where it moves clockwise. The
+    counter-clockwise tangent is ``rot90(n)`` with ``n = ∇P``; ``n_j ∝ v_j s_j |w_j|^{p-1}``.
+    For ``p < 1`` it is
     multiplied by ``|w1|^{1-p} |w2|^{1-p}`` so that it stays finite at the cusps, where the
     quadrant's signs give the one-sided limit.
     """
@@ -947,10 +949,9 @@ def _refine_sign_changes(func, lo, hi):
     ``func(lo) <= 0 < func(hi)`` is assumed (brackets where rounding broke it are returned as
     they are). Illinois (modified regula falsi) steps, replaced by a bisection in the order of
     the doubles whenever the secant point is not strictly inside, the bracket spans more than
-    a binade, and every third step: the
-    bracket shrinks at least geometrically in that order, and superlinearly where ``func`` is
-    smooth. Returns ``(lo, hi, exact)``: ``exact`` marks an ``x`` with ``func(x) == 0``, stored
-    in both ends.
+    a binade, and every third step: the bracket shrinks at least geometrically in that order,
+    and superlinearly where ``func`` is smooth. Returns ``(lo, hi, exact)``: ``exact`` marks
+    an ``x`` with ``func(x) == 0``, stored in both ends.
     """
     lo, hi = lo.copy(), hi.copy()
     every = np.arange(lo.size)
@@ -1317,7 +1318,7 @@ def _constrained_batch(H, c, ball: _Ball, R, *, want_minima: bool = False,
     Hb = np.broadcast_to(H, (B, 2, 2))
     v = ball.v
     if public_radius is None:
-        public_radius = np.array([_public_radius(ball.penalty, center) for center in c])
+        public_radius = np.array([_public_radius(ball, center) for center in c])
     # Inactive when w* is in the ball; R >= radius(w*) counts too, so that R = radius(w*),
     # whose level is P(w*) up to rounding, is never a tangent.
     inactive = (ball.radius(c) <= R) | (public_radius <= R) | bool(np.all(v == 0))
@@ -1517,7 +1518,7 @@ def _constrained_solutions(loss: QuadraticLoss, penalty: Penalty, Rs) -> list[Ge
     center = loss.center
     batch = _constrained_batch(loss.hessian[None], np.broadcast_to(center, (B, 2)), ball, Rs,
                                want_minima=want,
-                               public_radius=np.full(B, _public_radius(penalty, center)))
+                               public_radius=np.full(B, _public_radius(ball, center)))
     feasibility = _feasibility(ball, batch.w, batch.lam, Rs)
     minima_feasibility = _feasibility(ball, batch.minima_w, batch.minima_lam,
                                       Rs[batch.minima_problem])
@@ -1981,10 +1982,9 @@ def _power_value(W, ball: _Ball) -> np.ndarray:
         return ball.value(W)
 
 
-def _radius_of(penalty: Penalty, ball: _Ball, w) -> float:
-    """``penalty.radius(w)``, or the engine's overflow-free radius where that overflows."""
-    public = _public_radius(penalty, np.asarray(w, dtype=float))
-    return public if math.isfinite(public) else float(ball.radius(w))
+def _radius_of(ball: _Ball, w) -> float:
+    """``penalty.radius(w)``, or the engine's scaled radius where that over- or underflows."""
+    return _public_radius(ball, np.asarray(w, dtype=float))
 
 
 def penalized_minimum(loss: QuadraticLoss, penalty: Penalty, lam: float) -> GeometrySolution:
@@ -2049,7 +2049,7 @@ def penalized_minimum(loss: QuadraticLoss, penalty: Penalty, lam: float) -> Geom
             zeros &= loss.gradient(w) == 0
         face = _ORIGIN if zeros.all() else (_CUSP if ball.p < 1 else _AXIS) if zeros.any() else _ARC
     w = np.asarray(w, dtype=float) + 0.0  # + 0.0 turns -0.0 into 0.0
-    R = _radius_of(penalty, ball, w)
+    R = _radius_of(ball, w)
     active = face != _INTERIOR
 
     def face_of(point):
