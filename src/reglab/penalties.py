@@ -337,7 +337,7 @@ class ElasticNet(Penalty):
 
     def radius_of_level(self, level):
         a, level = self.l1_ratio, max(float(level), 0.0)
-        if a == 1.0:
+        if a == 1.0 or level == 0.0:
             return level
         # Solve (1 - a)/2 R^2 + a R - level = 0 for R >= 0, in the cancellation-free form.
         return 2.0 * level / (a + math.sqrt(a * a + 2.0 * (1 - a) * level))
@@ -414,6 +414,15 @@ class Lp(Penalty):
             return level ** (1.0 / self.p)
         except OverflowError:  # tiny p: the radius exceeds the floating-point range
             return math.inf
+
+    def radius(self, w):
+        # ||w||_p computed as m ||w / m||_p with m = max|w|: |w|^p neither overflows for large
+        # p nor underflows to a zero radius for small |w|.
+        w = np.abs(np.asarray(w, dtype=float).ravel())
+        top = float(w.max(initial=0.0))
+        if top == 0.0 or self.is_max_norm:
+            return self.radius_of_level(self.value(w))
+        return top * self.radius_of_level(self.value(w / top))
 
     def boundary_radius(self, direction, R):
         u = np.asarray(direction, dtype=float)
