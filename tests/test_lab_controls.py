@@ -216,14 +216,14 @@ def test_figure_downloads_render_on_demand():
 
 
 def test_export_download_writes_the_page_in_its_state():
-    button = export_download("demo", "en", lambda: {})
-    assert button.filename == "reglab-demo.html"
+    button = export_download("tour", "en", lambda: {})
+    assert button.filename == "reglab-tour.html"
     assert button.label == translate("control.download", "en")
     payload = button.callback()
     assert isinstance(payload, io.BytesIO)
     text = payload.getvalue().decode("utf-8")
     assert text.lstrip().lower().startswith("<!doctype html")
-    assert translate("page.demo.title", "en") in text
+    assert translate("page.tour.title", "en") in text
 
 
 def test_sync_to_url_without_a_served_page_does_nothing():

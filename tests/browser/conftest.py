@@ -100,7 +100,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _answers(f"{base}/demo"):
+        while not _answers(f"{base}/"):
             if process.poll() is not None:
                 pytest.fail(f"the lab server exited with code {process.returncode}:\n"
                             + log_path.read_text("utf-8"))
