@@ -415,15 +415,6 @@ class Lp(Penalty):
         except OverflowError:  # tiny p: the radius exceeds the floating-point range
             return math.inf
 
-    def radius(self, w):
-        # ||w||_p computed as m ||w / m||_p with m = max|w|: |w|^p neither overflows for large
-        # p nor underflows to a zero radius for small |w|.
-        w = np.abs(np.asarray(w, dtype=float).ravel())
-        top = float(w.max(initial=0.0))
-        if top == 0.0 or self.is_max_norm:
-            return self.radius_of_level(self.value(w))
-        return top * self.radius_of_level(self.value(w / top))
-
     def boundary_radius(self, direction, R):
         u = np.asarray(direction, dtype=float)
         u = u / np.linalg.norm(u)
