@@ -551,7 +551,12 @@ def test_page_cursor_follows_the_url_R_and_the_code_follows_the_cursor():
     page = geometry.GeometryPage("en", True, {})
     stack = page.scrub.stack
     target = float(stack.values["R"][30])
+    before = page.code_card.objects[0].object
     page.mirror.value = target * (1 + 1e-3)  # the URL's R changed: go to the nearest stop
+    # A collapsed card is not rewritten on every step (that re-lays the page out) ...
+    assert page.code_card.objects[0].object == before
+    # ... and opening it brings the code to the cursor.
+    page.code_card.collapsed = False
     assert page.scrub.index == 30 and page.state.R == target
     assert page.cursor.R_slider.value == stack.texts["R_label"][30]
     assert f"R = {target!r}" in page.code_card.objects[0].object

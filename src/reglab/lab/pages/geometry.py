@@ -359,7 +359,7 @@ class GeometryPage:
         R = float(self.scrub.stack.values["R"][self.scrub.index])
         if R != self.state.R:
             self.state = replace(self.state, R=R)
-            self.update_code(code_snippet(self.state))
+            self._refresh_code()
             self._set_mirror(R)
 
     def _set_mirror(self, R: float) -> None:
@@ -415,6 +415,8 @@ class GeometryPage:
         self.importance = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
         self.code_card, self.update_code = code_panel(lang)
         self._refresh_texts()
+        self.update_code(code_snippet(self.state))  # also what a saved file shows
+        self.code_card.param.watch(self._refresh_code, "collapsed")
         self.importance.object = self._importance_markdown(bg)
 
     def _importance_markdown(self, bg: Background) -> str:
@@ -425,7 +427,13 @@ class GeometryPage:
         st = self.state
         self.formula.object = formula_tex(st)
         self.nonconvex.visible = st.family == "lp" and st.p < 1
-        self.update_code(code_snippet(st))
+        self._refresh_code()
+
+    def _refresh_code(self, *_: object) -> None:
+        # Only an open card is kept current: rewriting its text re-lays the page out on every
+        # cursor step. Opening the card brings it up to date.
+        if not self.code_card.collapsed:
+            self.update_code(code_snippet(self.state))
 
     # -- layout --------------------------------------------------------------------------------
     def view(self) -> pn.Column:
