@@ -51,12 +51,63 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_lab_scrub import CHROMIUM_ARGS, FLOOR_PAGE, _median_p95, summary  # noqa: E402
+import numpy as np
 
-from reglab.lab.i18n import translate  # noqa: E402
-from reglab.lab.pages import registered_pages  # noqa: E402
-from reglab.lab.scrub import ARIA_LABEL_TAG  # noqa: E402
+from reglab.lab.i18n import translate
+from reglab.lab.pages import registered_pages
+from reglab.lab.scrub import ARIA_LABEL_TAG
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+# A plain page with one range input and one text: the frame floor of this browser and machine.
+FLOOR_PAGE = """<!doctype html><meta charset="utf-8"><title>floor</title>
+<input id="s" type="range" min="0" max="200" value="100" aria-label="floor" style="width:420px">
+<p id="t">100</p>
+<script>
+const bench = {input: null, shown: null}
+window.addEventListener("keydown", (e) => { bench.input = e.timeStamp }, true)
+window.addEventListener("pointermove", (e) => { if (e.buttons) { bench.input = e.timeStamp } },
+                        true)
+document.getElementById("s").addEventListener("input", (e) => {
+  document.getElementById("t").textContent = e.target.value
+  const t0 = bench.input
+  requestAnimationFrame(() => {
+    const drawn = performance.now()
+    requestAnimationFrame(() => { bench.shown = {t0, drawn, next: performance.now()} })
+  })
+})
+bench.wait = (timeout) => new Promise((resolve) => {
+  const t0 = bench.input, start = performance.now()
+  const poll = () => {
+    if (bench.shown && bench.shown.t0 === t0 && t0 != null) {
+      resolve([bench.shown.drawn - t0, bench.shown.next - t0])
+    }
+    else if (performance.now() - start > timeout) { resolve(null) }
+    else { setTimeout(poll, 2) }
+  }
+  poll()
+})
+window.__bench = bench
+</script>"""
+
+
+def _median_p95(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(np.ceil(0.95 * len(ordered))) - 1)]
+    return statistics.median(ordered), p95
+
+
+def summary(name: str, pairs: list[tuple[float, float]], expected: int,
+            floor: float | None) -> str:
+    if not pairs:
+        return f"{name:30s} no step completed"
+    painted = _median_p95([p for p, _ in pairs])
+    shown = _median_p95([n for _, n in pairs])
+    ratio = f"  x{shown[0] / floor:4.2f}" if floor else ""
+    return (f"{name:30s} {painted[0]:6.1f} / {painted[1]:6.1f}   {shown[0]:6.1f} / "
+            f"{shown[1]:6.1f}{ratio}   {len(pairs)}/{expected}")
 
 SERVE_TIMEOUT = 120.0
 

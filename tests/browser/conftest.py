@@ -145,6 +145,11 @@ class LabDriver:
     def open(self, url: str, timeout: float = 30_000) -> LabDriver:
         """Load a lab page and wait until it can be scrubbed (document idle, sliders named)."""
         self.page.goto(url)
+        return self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 30_000) -> LabDriver:
+        """Wait until the page can be scrubbed, also after a navigation the test did not start
+        with :meth:`open` (a link, a button, the back button)."""
         self.page.wait_for_function(
             """() => {
               if (!window.Bokeh || Bokeh.documents.length === 0) { return false }

@@ -41,19 +41,6 @@ LOCALES = {"ja": "ja-JP", "en": "en-US"}
 SERVE_TIMEOUT = 60.0
 ISSUE_TARGET_SECONDS = 3.0
 
-# What LabDriver.open waits for, after a navigation the test did not start with goto.
-READY_JS = """() => {
-  if (!window.Bokeh || Bokeh.documents.length === 0) { return false }
-  if (!Bokeh.documents[0].is_idle) { return false }
-  for (const view of Bokeh.index.all_views()) {
-    const tagged = (view.model.tags || []).some(
-      (t) => typeof t === "string" && t.startsWith("reglab-aria-label:"))
-    if (!tagged) { continue }
-    const handle = view.shadow_el.querySelector("[role=slider]")
-    if (handle == null || !handle.hasAttribute("aria-label")) { return false }
-  }
-  return true
-}"""
 
 # The page's λ slider (the frame slider whose handle is named by the λ aria-label) and whether
 # each displayed source of its scrubber equals frame i of the hidden frames source
@@ -139,7 +126,7 @@ def test_every_page_loads_offline_in_both_languages_and_the_switch_changes_the_t
     # The header's language switch: the same page, every text in English.
     lab.page.get_by_role("link", name=translate("app.language.en", "ja")).click()
     lab.page.wait_for_url(f"**/{slug}?lang=en")
-    lab.page.wait_for_function(READY_JS, timeout=30_000)
+    lab.wait_ready()
     assert_page_in(lab, slug, "en")
     assert lab.page.get_by_role("link", name=translate("app.language.ja", "en")).count() == 1
     assert lab.log.requests, "the page made no request at all?"

@@ -34,20 +34,6 @@ CURSOR = {
 }
 """Per page: the URL parameter of its cursor and the frame a value of it names."""
 
-# What LabDriver.open waits for, after a navigation the test did not start with goto: the
-# Bokeh document idle and every tagged slider handle named.
-READY_JS = """() => {
-  if (!window.Bokeh || Bokeh.documents.length === 0) { return false }
-  if (!Bokeh.documents[0].is_idle) { return false }
-  for (const view of Bokeh.index.all_views()) {
-    const tagged = (view.model.tags || []).some(
-      (t) => typeof t === "string" && t.startsWith("reglab-aria-label:"))
-    if (!tagged) { continue }
-    const handle = view.shadow_el.querySelector("[role=slider]")
-    if (handle == null || !handle.hasAttribute("aria-label")) { return false }
-  }
-  return true
-}"""
 
 # The λ face's stop and every column of the scrubber's displayed sources.
 SHOWN_JS = """([slug, views]) => {
@@ -160,7 +146,7 @@ def test_following_a_step_link_opens_its_page_in_that_state(lab_server, new_lab,
                                         page=translate(find_page(step.page).title_key, lang)))
     link.click()
     lab.page.wait_for_url(re.compile(rf"/{step.page}\?"))
-    lab.page.wait_for_function(READY_JS, timeout=30_000)
+    lab.wait_ready()
     expect(lab.page.get_by_role("heading", name=translate(f"page.{step.page}.title", lang),
                                 exact=True)).to_be_visible()
     assert_shows_frame(lab, step.page, stack, index)
@@ -181,7 +167,7 @@ def test_following_a_step_link_opens_its_page_in_that_state(lab_server, new_lab,
     if number == 4:  # the browser's back button returns to the same step of the tour
         lab.page.go_back()
         lab.page.wait_for_url(re.compile(r"/tour\?"))
-        lab.page.wait_for_function(READY_JS, timeout=30_000)
+        lab.wait_ready()
         expect(step_title(lab, number, lang)).to_be_visible()
         lab.assert_clean()
 
