@@ -263,9 +263,18 @@ def test_lambda_cursor_faces_move_together_and_mirror_lambda():
                                       + translate("control.lambda.aria", "en")]
     assert cursor.R_slider.tags == ["reglab-aria-label:"
                                     + translate("control.radius.aria", "en")]
-    # the browser moving the λ face reports the value back; λ follows, exactly
+    # the browser moving the λ face reports each step's value back; λ follows, exactly, when
+    # the gesture ends (the browser then sets value_throttled, read-only in Python: triggered)
+    cursor.lam_slider.value = stack.texts["lam_label"][6]
+    assert cursor.index == 6 and cursor.lam == lams[3]  # mid-gesture: not yet
     cursor.lam_slider.value = stack.texts["lam_label"][7]
+    cursor.lam_slider.trigger("value_throttled", None, stack.texts["lam_label"][7])
     assert cursor.index == 7 and cursor.lam == lams[7]
+    # a gesture on the R face ends before the server hears where the browser moved the λ
+    # face: the end of the gesture settles both faces, and λ follows
+    cursor.R_slider.trigger("value_throttled", None, stack.texts["R_label"][8])
+    assert cursor.index == 8 and cursor.lam == lams[8]
+    assert cursor.lam_slider.value == stack.texts["lam_label"][8]
     # setting λ (from the URL) moves both faces to the nearest frame
     cursor.lam = 0.9 * lams[9]
     assert cursor.index == 9 and cursor.lam == lams[9]
@@ -352,6 +361,7 @@ def test_lambda_cursor_follows_the_url(location):
     assert cursor.sync_to_url("lam") is True
     assert location.query_params["lam"] == lams[2]
     cursor.lam_slider.value = stack.texts["lam_label"][5]
+    cursor.lam_slider.trigger("value_throttled", None, stack.texts["lam_label"][5])  # released
     assert location.query_params["lam"] == lams[5]
     location.search = f"?lam={float(lams[3]) * 1.01!r}"
     assert cursor.index == 3 and cursor.lam == lams[3]

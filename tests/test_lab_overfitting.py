@@ -460,8 +460,14 @@ def test_build_page_starts_from_the_query_and_reports_bad_entries():
     np.testing.assert_array_equal(fit.data["y"], view.stack.frame(index)["fit"]["y"])
     slider = doc.get_model_by_name("overfitting.slider.lam_label")
     assert slider.value == view.stack.texts["lam_label"][index]
-    assert doc.get_model_by_name("overfitting.coef_log_plot").visible
-    assert not doc.get_model_by_name("overfitting.coef_plot").visible
+    # the coefficient plot shows its log face: |w_j| on the log axis, the linear face hidden
+    coef_plot = doc.get_model_by_name("overfitting.coef_plot")
+    log_axis = doc.get_model_by_name("overfitting.coef_log_axis")
+    assert log_axis.visible and coef_plot.title.text == translate("page.overfitting.plot.coef_log",
+                                                                  "en")
+    shown = {r.glyph.top for r in coef_plot.renderers if r.visible and hasattr(r.glyph, "top")}
+    assert shown == {"mag"}
+    assert [a.visible for a in coef_plot.left if a is not log_axis] == [False]
     alerts = [obj for obj in page.select(pn.pane.Alert) if obj.visible]
     assert any("degree = 99" in alert.object for alert in alerts)
     # no server behind a saved page: the problem controls are disabled, no downloads

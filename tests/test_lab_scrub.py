@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pytest
+from bokeh.core.property.vectorization import Field, Value
 from bokeh.document import Document
 from bokeh.layouts import column
 from bokeh.models import Span
@@ -19,7 +20,12 @@ from bokeh.plotting import figure
 
 from reglab._validation import ReglabInputError
 from reglab.lab.frames import FrameStack
-from reglab.lab.scrub import ARIA_LABEL_TAG, Scrubber, aria_label_script
+from reglab.lab.scrub import (
+    ARIA_LABEL_TAG,
+    Scrubber,
+    aria_label_script,
+    unchanged_stylesheets_script,
+)
 
 
 def make_stack(n_frames=5, n_points=4, shift=0.0):
@@ -137,6 +143,78 @@ def test_index_follows_the_slider_value_sent_back_by_the_browser():
     slider = scrub.slider("label", title="λ", aria_label="λ", reverse=True)
     slider.value = stack.texts["label"][3]
     assert scrub.index == 3
+
+
+def test_update_resends_bound_values_the_server_copy_may_have_missed():
+    # The browser moves bound models without telling the server, so the server's copy of a
+    # cursor's location can be stale; an update must send its value even when it is equal.
+    stack = make_stack()
+    scrub = Scrubber(stack, name="t", index=2)
+    scrub.slider("label", title="λ", aria_label="λ")
+    cursor = Span(dimension="height")
+    scrub.bind(cursor, "location", "lam")
+    readout = scrub.readout("readout")
+    plot = figure()
+    plot.add_layout(cursor)
+    document = Document()
+    document.add_root(column(plot, readout))
+    sent = []
+    document.on_change(lambda event: sent.append((event.model, getattr(event, "attr", None))))
+    scrub.update(make_stack(shift=1.0), index=2)  # same λ and texts at frame 2: equal values
+    assert (cursor, "location") in sent and (readout, "text") in sent
+    assert cursor.location == stack.values["lam"][2]
+
+
+def test_draw_on_overlay_moves_the_scrubbed_parts_and_gives_legends_still_twins():
+    stack = make_stack()
+    scrub = Scrubber(stack, name="t")
+    cursor = Span(dimension="height")
+    scrub.bind(cursor, "location", "lam")
+    fixed = Span(dimension="width", location=0.0)
+    plot = figure()
+    plot.add_layout(cursor)
+    plot.add_layout(fixed)
+    scrubbed = plot.line("x", "y", source=scrub.sources["fit"], line_color="red",
+                         line_width=3, legend_label="fit")
+    still = plot.line([0, 1], [0, 1], legend_label="truth")
+    by_field = plot.scatter("x", "y", source=scrub.sources["fit"], legend_field="x")
+    scrub.draw_on_overlay(plot)
+    assert scrubbed.level == by_field.level == cursor.level == "overlay"
+    assert (still.level, fixed.level) == ("glyph", "annotation")  # left on the primary layer
+    items = {item.label.value: item for item in plot.legend[0].items
+             if isinstance(item.label, Value)}
+    twin = items["fit"].renderers[0]
+    assert twin is not scrubbed and twin in plot.renderers
+    assert twin.data_source.data == {"x": [], "y": []}  # draws nothing: a legend swatch
+    assert (twin.glyph.line_color, twin.glyph.line_width) == ("red", 3)
+    # a click on the legend (hiding the twin) hides the curve: by id, so the legend does not
+    # reach the scrubbed data through the callback
+    callback = twin.js_property_callbacks["change:visible"][0]
+    assert callback.args == {"id": scrubbed.id}
+    assert items["truth"].renderers == [still]
+    # an item labelled by a data field lists the data's values: it keeps the real renderer
+    field_items = [item for item in plot.legend[0].items if isinstance(item.label, Field)]
+    assert field_items and field_items[0].renderers == [by_field]
+
+
+def test_the_stylesheet_script_patches_only_what_it_finds():
+    script = unchanged_stylesheets_script()
+    assert script.startswith("<script>") and script.endswith("</script>")
+    assert "InlineStyleSheet" in script and "textContent !== css" in script
+
+
+def test_settle_moves_every_slider_to_the_stop_a_gesture_ended_on():
+    stack = make_stack()
+    scrub = Scrubber(stack, name="t", index=1)
+    forwards = scrub.slider("label", title="λ", aria_label="λ")
+    backwards = scrub.slider("label", title="R", aria_label="R", reverse=True)
+    # the backwards face ended on its stop for frame 3; the forwards face is a step behind
+    assert scrub.settle(backwards, stack.texts["label"][3]) == 3
+    assert scrub.index == 3 and forwards.value == backwards.value == stack.texts["label"][3]
+    with pytest.raises(ReglabInputError, match="must be one of the slider's stops"):
+        scrub.settle(forwards, "no such stop")
+    with pytest.raises(ReglabInputError, match="must be one of this scrubber's sliders"):
+        Scrubber(stack, name="u").settle(forwards, stack.texts["label"][0])
 
 
 def test_aria_script_names_the_tagged_handles():

@@ -285,8 +285,68 @@ def test_downloads_and_the_exported_file(lab_server, new_lab, tmp_path):
     assert all(re.match(r"(file|data|blob):", url) for url in offline.log.requests)
     view = view_of("en", penalty="l1", basis="legendre")
     start = assert_shows(offline, view, frame_for_lambda(view.stack, 0.01))
-    assert offline.prop(f"{NAME}.coef_log_plot", "visible") is True
+    assert offline.prop(f"{NAME}.coef_log_axis", "visible") is True  # the log face kept
     handle(offline, lang="en").focus()
     handle(offline, lang="en").press("ArrowLeft")
     assert_shows(offline, view, start - 1)
     offline.assert_clean()
+
+
+# Every change the page's document makes, with whether BokehJS sends it to the server.
+RECORD_CHANGES_JS = """() => {
+  window.__changes = []
+  Bokeh.documents[0].on_change((event) => {
+    for (const e of event.events ?? [event]) {
+      window.__changes.push([e.model ? e.model.type : null, e.attr ?? null, e.sync])
+    }
+  })
+}"""
+
+# The readout as the page shows it, and the frame's text rendered the same way.
+READOUT_TEXT_JS = """(html) => {
+  const div = Bokeh.documents[0].get_model_by_name("overfitting.readout.readout")
+  const parsed = document.createElement("template")
+  parsed.innerHTML = html
+  return [Bokeh.index.find_one(div).markup_el.textContent, parsed.content.textContent]
+}"""
+
+
+def test_a_lambda_step_stays_in_the_browser_until_the_gesture_ends(lab_server, lab):
+    lab.open(f"{lab_server}/{NAME}?lang=en")
+    view = view_of("en")
+    lab.page.evaluate(RECORD_CHANGES_JS)
+    handle(lab, lang="en").focus()
+    handle(lab, lang="en").press("ArrowLeft")
+    index = assert_shows(lab, view)
+    changes = [tuple(c) for c in lab.page.evaluate("() => window.__changes")]
+    # the cursors moved in the browser without telling the server; only the faces' stops go
+    assert ("Span", "location", False) in changes
+    synced = {(kind, attr) for kind, attr, sync in changes if sync}
+    assert synced == {("CategoricalSlider", "value"), ("CategoricalSlider", "value_throttled")}
+    # the readout's text was written into the page: it shows the frame's text
+    shown_text, frame_text = lab.page.evaluate(READOUT_TEXT_JS, view.stack.texts["readout"][index])
+    assert shown_text == frame_text and frame_text
+    # the key press ended the gesture: the server followed (λ in the URL, exact)
+    lab.page.wait_for_function(
+        "(lam) => new URLSearchParams(location.search).get('lam') === lam",
+        arg=repr(float(view.stack.values["lam"][index])), timeout=10_000)
+    lab.assert_clean()
+
+
+def test_the_coefficients_switch_to_the_log_face(lab_server, lab):
+    lab.open(f"{lab_server}/{NAME}?lang=en")
+    assert lab.prop(f"{NAME}.coef_log_axis", "visible") is False
+    lab.page.get_by_role("button", name=translate("page.overfitting.scale.log", "en")).click()
+    lab.page.wait_for_function(
+        f"() => Bokeh.documents[0].get_model_by_name('{NAME}.coef_log_axis').visible")
+    title = lab.page.evaluate(
+        f"() => Bokeh.documents[0].get_model_by_name('{NAME}.coef_plot').title.text")
+    assert title == translate("page.overfitting.plot.coef_log", "en")
+    faces = lab.page.evaluate(f"""() => {{
+      const plot = Bokeh.documents[0].get_model_by_name('{NAME}.coef_plot')
+      return plot.renderers.filter((r) => r.glyph.top !== undefined)
+        .map((r) => [r.glyph.top.field, r.visible])
+    }}""")
+    assert sorted(faces) == [["mag", True], ["w", False]]
+    lab.page.wait_for_function("() => new URLSearchParams(location.search).get('scale') === 'log'")
+    lab.assert_clean()

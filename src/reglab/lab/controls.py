@@ -692,9 +692,10 @@ class LambdaCursor(param.Parameterized):
     """The page's λ cursor: two slider faces over one Scrubber and λ mirrored on the server.
 
     Built by :func:`lambda_cursor`. ``lam`` is the λ of the frame shown (the exact float of
-    ``stack.values["lam"]``); it follows the sliders when they move in a served page, and
-    setting it moves them to the nearest frame (:func:`frame_for_lambda`). Sync it with the URL
-    by :meth:`sync_to_url` (as ``?lam=...``, ``repr`` of the float, exact).
+    ``stack.values["lam"]``); in a served page it follows the sliders at the end of each gesture
+    (a key press, a released drag), and setting it moves them to the nearest frame
+    (:func:`frame_for_lambda`). Sync it with the URL by :meth:`sync_to_url` (as ``?lam=...``,
+    ``repr`` of the float, exact).
     """
 
     lam = param.Number(default=None, allow_None=True, bounds=(0, None),
@@ -709,7 +710,11 @@ class LambdaCursor(param.Parameterized):
         if live:
             # Python callbacks need a server (or Jupyter kernel); a saved file has neither
             # (Bokeh warns about such callbacks when saving), so they are left out there.
-            lam_slider.on_change("value", self._from_slider)
+            # λ follows a gesture's end (a key press, a released drag: ``value_throttled``) on
+            # either face; the frames in between are the browser's alone.
+            for face in (lam_slider, R_slider):
+                if face is not None:
+                    face.on_change("value_throttled", functools.partial(self._from_face, face))
             # After the URL's own watcher (precedence 0): snapping λ to a frame then
             # rewrites the URL last.
             self.param.watch(self._to_slider, "lam", precedence=1)
@@ -718,6 +723,11 @@ class LambdaCursor(param.Parameterized):
     def index(self) -> int:
         """The frame shown."""
         return self.scrub.index
+
+    def _from_face(self, face: CategoricalSlider, attr: str, old: object, new: object) -> None:
+        if isinstance(new, str) and new in face.categories:
+            self.scrub.settle(face, new)
+        self._from_slider(attr, old, new)
 
     def _from_slider(self, attr: str, old: object, new: object) -> None:
         lam = float(self.scrub.stack.values[self.key][self.scrub.index])

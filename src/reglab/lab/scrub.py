@@ -28,14 +28,23 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from bokeh.core.property.vectorization import Field
 from bokeh.model import Model
-from bokeh.models import CategoricalSlider, ColumnDataSource, CustomJS, Div
+from bokeh.models import (
+    CategoricalSlider,
+    ColumnDataSource,
+    CustomJS,
+    Div,
+    GlyphRenderer,
+    Legend,
+    Plot,
+)
 from panel.io.document import hold
 
 from reglab._validation import ReglabInputError
 from reglab.lab.frames import FrameStack
 
-__all__ = ["ARIA_LABEL_TAG", "Scrubber", "aria_label_script"]
+__all__ = ["ARIA_LABEL_TAG", "Scrubber", "aria_label_script", "unchanged_stylesheets_script"]
 
 ARIA_LABEL_TAG = "reglab-aria-label:"
 """Prefix of the ``tags`` entry that carries a slider's accessible name (see
@@ -47,6 +56,24 @@ ARIA_LABEL_TAG = "reglab-aria-label:"
 # `change` repaints the glyphs without sending data back to the server; when the lengths
 # differ (only between two server updates) the column is replaced instead.
 _SCRUB_JS = """
+// Bound models (cursors, readouts) change in the browser only: nothing is sent to the server,
+// which learns the frame from the sliders. A readout's text is written straight into its
+// element: setting the Div's `text` would make Bokeh re-render the widget and re-lay out the
+// page at every step; the model takes the text silently, so a later render shows the same text.
+function write_readout(div, text) {
+  if (div.type !== "Div" || !window.Bokeh || !Bokeh.index) { return false }
+  let views = div.__reglab_views
+  if (views == null || !views.every((view) => view.markup_el && view.markup_el.isConnected)) {
+    views = div.__reglab_views = [...Bokeh.index.find(div)].filter((view) => view.markup_el)
+  }
+  if (views.length === 0) { return false }
+  div.setv({text}, {silent: true})
+  for (const view of views) {
+    if (div.render_as_text) { view.markup_el.textContent = text }
+    else { view.markup_el.innerHTML = text }
+  }
+  return true
+}
 if (values.__reglab_busy) { return }  // a slider moved by this callback: nothing left to do
 const k = sliders.indexOf(cb_obj)
 const position = cb_obj.categories.indexOf(cb_obj.value)
@@ -79,7 +106,10 @@ try {
     }
   }
   for (let b = 0; b < targets.length; b++) {
-    targets[b][attrs[b]] = values.get_column(keys[b])[i]
+    const target = targets[b], value = values.get_column(keys[b])[i]
+    if (!(attrs[b] === "text" && write_readout(target, value))) {
+      target.setv({[attrs[b]]: value}, {sync: false})
+    }
   }
   for (let s = 0; s < sliders.length; s++) {
     if (s === k) { continue }
@@ -123,6 +153,27 @@ _ARIA_JS = """
 """
 
 
+# Bokeh re-writes each renderer's inline stylesheet (its position) at every paint, with the same
+# text as before. Each write invalidates the page's styles, and the next style read of the
+# paint (Bokeh reads colors and fonts through getComputedStyle) then recomputes the styles of
+# the whole page: several times per step with four plots. Skipping writes that change nothing
+# leaves Bokeh's behaviour as it was and its painting several times cheaper.
+_STYLESHEET_JS = """
+(function () {
+  const dom = window.Bokeh && window.Bokeh.require ? window.Bokeh.require("core/dom") : null
+  const sheet = dom && dom.InlineStyleSheet ? dom.InlineStyleSheet.prototype : null
+  if (sheet == null || typeof sheet._update !== "function" || sheet.__reglab_quiet) { return }
+  const update = sheet._update
+  sheet._update = function (css) { if (this.el.textContent !== css) { update.call(this, css) } }
+  sheet.__reglab_quiet = true
+})()
+"""
+
+# A legend twin's visibility, toggled by a legend click, passed on to the renderer it stands for.
+_FOLLOW_TWIN_JS = ("const r = cb_obj.document.get_model_by_id(id);"
+                   "if (r) { r.visible = cb_obj.visible }")
+
+
 def aria_label_script() -> str:
     """Return a ``<script>`` naming the handles of the sliders made by :meth:`Scrubber.slider`.
 
@@ -130,6 +181,16 @@ def aria_label_script() -> str:
     run when served, in Jupyter and in a saved file).
     """
     return "<script>" + _ARIA_JS % {"prefix": json.dumps(ARIA_LABEL_TAG)} + "</script>"
+
+
+def unchanged_stylesheets_script() -> str:
+    """Return a ``<script>`` that makes Bokeh skip stylesheet writes that change nothing.
+
+    Included once per page next to :func:`aria_label_script`: a λ step then repaints the
+    linked plots without recomputing the page's styles several times (see ``_STYLESHEET_JS``).
+    It patches one method of BokehJS's ``InlineStyleSheet`` and does nothing if that is absent.
+    """
+    return "<script>" + _STYLESHEET_JS + "</script>"
 
 
 class Scrubber:
@@ -219,6 +280,29 @@ class Scrubber:
                 return self._stack.n_frames - 1 - position if reverse else position
         return self._index
 
+    def settle(self, slider: CategoricalSlider, label: str) -> int:
+        """Take the stop ``label`` of ``slider``, where a gesture ended, as the frame shown.
+
+        Call it when the browser reports the end of a gesture (``value_throttled``). The other
+        sliders follow in the browser callback, which BokehJS runs after the gesture's own
+        change has been sent, so the server may hear of them a step later: here every slider's
+        ``value`` is set to that frame at once (the browser already shows it). Returns the
+        frame's index.
+        """
+        k = next((k for k, s in enumerate(self._sliders) if s is slider), None)
+        if k is None:
+            raise ReglabInputError("slider", "must be one of this scrubber's sliders", slider)
+        categories = list(slider.categories)
+        if label not in categories:
+            raise ReglabInputError("label", "must be one of the slider's stops", label)
+        position = categories.index(label)
+        i = self._stack.n_frames - 1 - position if self._reverse[k] else position
+        for other, reverse in zip(self._sliders, self._reverse, strict=True):
+            stops = list(other.categories)
+            other.value = stops[len(stops) - 1 - i if reverse else i]
+        self._index = i
+        return i
+
     def slider(
         self,
         labels: str,
@@ -287,7 +371,13 @@ class Scrubber:
         self.callback.args = self._args()
 
     def readout(self, key: str, **kwargs: object) -> Div:
-        """Make a :class:`bokeh.models.Div` that shows the per-frame text ``key`` (plain text)."""
+        """Make a :class:`bokeh.models.Div` that shows the per-frame text ``key``.
+
+        The text is plain (``render_as_text=True``, the default) or HTML without TeX: while
+        scrubbing it is written into the page directly, without Bokeh's math processing, and
+        the Div should keep its size (give it a ``height`` if texts differ in line count) so that
+        a step does not move the page below it.
+        """
         if key not in self._stack.texts:
             raise ReglabInputError("key", f"must be one of the stack's texts "
                                    f"{sorted(self._stack.texts)}", key)
@@ -295,6 +385,42 @@ class Scrubber:
         div = Div(name=f"{self.name}.readout.{key}", **kwargs)
         self.bind(div, "text", key)
         return div
+
+    def draw_on_overlay(self, *plots: Plot) -> None:
+        """Make a frame step repaint only what it changes in ``plots``.
+
+        Bokeh paints a plot on two canvas layers: the primary layer (background, grid, axes,
+        legends, glyphs) and the overlay layer above it. When only renderers of the overlay
+        level changed, it repaints the overlay layer alone and keeps the primary one as it was.
+        So here every renderer that draws one of this scrubber's displayed sources, and every
+        bound annotation (a cursor span), moves to the overlay level: scrubbing then never
+        repaints the axes, ticks, contours or static curves. The moved glyphs are drawn above
+        the legends and axes.
+
+        A legend re-renders whenever the data of a renderer it names changes, so legend items
+        naming a moved renderer are pointed at a twin that has the same glyph and no data; the
+        twin's visibility is linked to the original's (a legend click still hides the curve).
+
+        Call it once the plots are built and the annotations bound.
+        """
+        shown = {source.id for source in self.sources.values()}
+        bound = {model.id for model in self._targets}
+        for plot in plots:
+            moved: dict[str, GlyphRenderer] = {}
+            for renderer in plot.renderers:
+                if isinstance(renderer, GlyphRenderer) and renderer.data_source.id in shown:
+                    renderer.level = "overlay"
+                    moved[renderer.id] = renderer
+            for annotation in plot.center:
+                if annotation.id in bound and annotation.lookup("level", raises=False):
+                    annotation.level = "overlay"
+            for legend in plot.select(type=Legend):
+                for item in legend.items:
+                    # (an item labelled by a data field lists the data's values: keep it)
+                    if not isinstance(item.label, Field) and any(r.id in moved
+                                                                 for r in item.renderers):
+                        item.renderers = [_legend_twin(plot, r) if r.id in moved else r
+                                          for r in item.renderers]
 
     def update(self, stack: FrameStack, index: int | None = None) -> None:
         """Show another stack with the same layout (the server recomputed the frames).
@@ -328,7 +454,7 @@ class Scrubber:
             for view, source in self.sources.items():
                 source.data = _columns(frame[view])
             for model, attr, key in zip(self._targets, self._attrs, self._keys, strict=True):
-                setattr(model, attr, self._current(key))
+                _send(model, attr, self._current(key))
             for slider, labels, reverse in zip(self._sliders, self._labels, self._reverse,
                                                strict=True):
                 categories = self._categories(stack, labels, reverse)
@@ -367,6 +493,31 @@ class Scrubber:
     def _categories(stack: FrameStack, labels: str, reverse: bool) -> list[str]:
         texts = list(stack.texts[labels])
         return texts[::-1] if reverse else texts
+
+
+def _send(model: Model, attr: str, value: object) -> None:
+    """Set ``model.attr = value`` and send it to the browser even if Python's copy equals it.
+
+    The browser changes bound models without telling the server (see ``_SCRUB_JS``), so
+    Python's copy of a bound attribute may be stale: an assignment of an equal value would
+    send nothing and leave the browser showing an old frame's value.
+    """
+    if getattr(model, attr) == value:
+        model.trigger(attr, value, value)
+    else:
+        setattr(model, attr, value)
+
+
+def _legend_twin(plot: Plot, renderer: GlyphRenderer) -> GlyphRenderer:
+    """Add to ``plot`` a renderer drawing ``renderer``'s glyph from no data (a legend swatch)."""
+    empty = ColumnDataSource({name: [] for name in renderer.data_source.column_names})
+    twin = GlyphRenderer(data_source=empty, glyph=renderer.glyph.clone(),
+                         visible=renderer.visible)
+    # By id, not by reference: the legend watches everything its items reach, and a reference
+    # would lead it back to the scrubbed data.
+    twin.js_on_change("visible", CustomJS(args={"id": renderer.id}, code=_FOLLOW_TWIN_JS))
+    plot.renderers.append(twin)
+    return twin
 
 
 def _columns(frame_view: dict[str, np.ndarray]) -> dict[str, object]:

@@ -14,6 +14,7 @@ recompute the frames on the server.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from dataclasses import replace
@@ -199,7 +200,9 @@ class GeometryPage:
         self._build_texts(bg)
         self.mirror = _Mirror(value=self.state.R)
         if live:
-            self.cursor.lam_slider.on_change("value", self._on_cursor)
+            # at the end of a gesture on either face (the frames in between are the browser's)
+            for face in (self.cursor.lam_slider, self.cursor.R_slider):
+                face.on_change("value_throttled", functools.partial(self._on_gesture, face))
             self.mirror.param.watch(self._on_mirror, "value")
             self._sync_url()
         if problems:
@@ -248,6 +251,7 @@ class GeometryPage:
                         ncols=2, label_text_font_size="12px", click_policy="hide",
                         border_line_alpha=0, margin=4, padding=4)
         plot.add_layout(legend, "below")
+        self.scrub.draw_on_overlay(plot)
         self.plot = plot
 
     def _apply_background(self, bg: Background) -> None:
@@ -355,6 +359,11 @@ class GeometryPage:
         self._set_mirror(self.state.R)
 
     # -- the cursor ----------------------------------------------------------------------------
+    def _on_gesture(self, face: Any, attr: str, old: object, new: object) -> None:
+        if isinstance(new, str) and new in face.categories:
+            self.scrub.settle(face, new)
+        self._on_cursor(attr, old, new)
+
     def _on_cursor(self, attr: str, old: object, new: object) -> None:
         R = float(self.scrub.stack.values["R"][self.scrub.index])
         if R != self.state.R:
@@ -381,6 +390,7 @@ class GeometryPage:
             self.cursor.lam_slider.value = list(self.cursor.lam_slider.categories)[index]
             R_labels = list(self.cursor.R_slider.categories)
             self.cursor.R_slider.value = R_labels[len(R_labels) - 1 - index]
+            self._on_cursor("value", None, None)
 
     def _sync_url(self) -> None:
         plain = {name: w for name, w in self.widgets.items() if name != "p"}

@@ -29,7 +29,17 @@ from typing import Any
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, FixedTicker, Range1d, Span
+from bokeh.models import (
+    ColumnDataSource,
+    FixedTicker,
+    Grid,
+    Legend,
+    LegendItem,
+    LogAxis,
+    LogScale,
+    Range1d,
+    Span,
+)
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
@@ -289,33 +299,44 @@ class _Plots:
         fit.legend.background_fill_alpha = 0.7
         fit.legend.label_text_font_size = "11px"
 
+        # One coefficient plot with two faces: bars of w_j on the linear axis, or bars of
+        # |w_j| on a log axis (an extra y range with a log scale). The toggle flips which
+        # face is visible; a hidden second plot fed by the same frames would re-measure its
+        # layout at every λ step.
         M = view.coefs.shape[1]
         coef = figure(title=_t("plot.coef", lang), width=width, height=height,
                       x_range=Range1d(0.4, max(M, 1) + 0.6), y_range=Range1d(*ranges["coef"]),
-                      tools=_PLOT_TOOLS, name=f"{NAME}.coef_plot", visible=scale == "linear")
-        coef.vbar(x="j", top="w", width=0.7, source=scrub.sources["coef"],
-                  color=_COLORS["bar"])
-        coef.scatter("j", "zero", source=scrub.sources["coef"], marker="x", size=11,
-                     line_width=2.5, color=_COLORS["zero"], legend_label=_t("legend.zero", lang))
-        coef.xaxis.axis_label = _t("axis.j", lang)
+                      extra_y_ranges={"log": Range1d(*ranges["coef_log"])},
+                      extra_y_scales={"log": LogScale()}, tools=_PLOT_TOOLS,
+                      name=f"{NAME}.coef_plot")
+        linear = [
+            coef.vbar(x="j", top="w", width=0.7, source=scrub.sources["coef"],
+                      color=_COLORS["bar"]),
+            coef.scatter("j", "zero", source=scrub.sources["coef"], marker="x", size=11,
+                         line_width=2.5, color=_COLORS["zero"]),
+            coef.yaxis[0], coef.ygrid[0],
+        ]
         coef.yaxis.axis_label = "w_j"
-        coef.legend.location = "top_right"
-        coef.legend.background_fill_alpha = 0.7
-
-        coef_log = figure(title=_t("plot.coef_log", lang), width=width, height=height,
-                          x_range=coef.x_range, y_axis_type="log",
-                          y_range=Range1d(*ranges["coef_log"]), tools=_PLOT_TOOLS,
-                          name=f"{NAME}.coef_log_plot", visible=scale == "log")
-        self.log_bars = coef_log.vbar(x="j", top="mag", bottom=ranges["coef_log"][0],
-                                      width=0.7, source=scrub.sources["coef"],
-                                      color=_COLORS["bar"])
-        coef_log.scatter("j", "zero_log", source=scrub.sources["coef"], marker="x", size=11,
-                         line_width=2.5, color=_COLORS["zero"],
-                         legend_label=_t("legend.zero", lang))
-        coef_log.xaxis.axis_label = _t("axis.j", lang)
-        coef_log.yaxis.axis_label = "|w_j|"
-        coef_log.legend.location = "top_right"
-        coef_log.legend.background_fill_alpha = 0.7
+        self.log_bars = coef.vbar(x="j", top="mag", bottom=ranges["coef_log"][0], width=0.7,
+                                  source=scrub.sources["coef"], color=_COLORS["bar"],
+                                  y_range_name="log")
+        log_zero = coef.scatter("j", "zero_log", source=scrub.sources["coef"], marker="x",
+                                size=11, line_width=2.5, color=_COLORS["zero"],
+                                y_range_name="log")
+        log_axis = LogAxis(y_range_name="log", axis_label="|w_j|", name=f"{NAME}.coef_log_axis")
+        coef.add_layout(log_axis, "left")
+        log_grid = Grid(dimension=1, y_range_name="log", ticker=log_axis.ticker,
+                        grid_line_color=coef.ygrid[0].grid_line_color)
+        coef.add_layout(log_grid)
+        logarithmic = [self.log_bars, log_zero, log_axis, log_grid]
+        for face, zero in ((linear, linear[1]), (logarithmic, log_zero)):
+            legend = Legend(items=[LegendItem(label=_t("legend.zero", lang), renderers=[zero])],
+                            location="top_right", background_fill_alpha=0.7)
+            coef.add_layout(legend)
+            face.append(legend)
+        coef.xaxis.axis_label = _t("axis.j", lang)
+        self.coef_faces = {"linear": linear, "log": logarithmic}
+        self.coef_titles = {"linear": _t("plot.coef", lang), "log": _t("plot.coef_log", lang)}
 
         errors = figure(title=_t("plot.errors", lang), width=width, height=height,
                         x_axis_type="log", x_range=Range1d(*ranges["lam_x"]),
@@ -351,11 +372,19 @@ class _Plots:
             plot.add_layout(span)
             scrub.bind(span, "location", "lam_x")
             self.cursors.append(span)
-        for plot in (fit, coef, coef_log, errors, path):
+        for plot in (fit, coef, errors, path):
             plot.toolbar.logo = None
-        self.fit, self.coef, self.coef_log, self.errors, self.path = (
-            fit, coef, coef_log, errors, path)
+        self.fit, self.coef, self.errors, self.path = fit, coef, errors, path
+        self.show_coef_face(scale)
         self._set_ticks(view)
+        scrub.draw_on_overlay(fit, coef, errors, path)
+
+    def show_coef_face(self, scale: str) -> None:
+        """Show the coefficients on the ``"linear"`` or the ``"log"`` axis."""
+        for name, models in self.coef_faces.items():
+            for model in models:
+                model.visible = name == scale
+        self.coef.title.text = self.coef_titles[scale]
 
     def _set_ticks(self, view: OverfittingView) -> None:
         ticks, labels = _lambda_ticks(view)
@@ -377,7 +406,8 @@ class _Plots:
         M = view.coefs.shape[1]
         self.coef.x_range.update(start=0.4, end=max(M, 1) + 0.6)
         self.coef.y_range.update(start=ranges["coef"][0], end=ranges["coef"][1])
-        self.coef_log.y_range.update(start=ranges["coef_log"][0], end=ranges["coef_log"][1])
+        self.coef.extra_y_ranges["log"].update(start=ranges["coef_log"][0],
+                                               end=ranges["coef_log"][1])
         self.log_bars.glyph.bottom = ranges["coef_log"][0]
         self.errors.x_range.update(start=ranges["lam_x"][0], end=ranges["lam_x"][1])
         self.errors.y_range.update(start=ranges["error"][0], end=ranges["error"][1])
@@ -493,9 +523,14 @@ def build_page(lang: Language, *, live: bool = True,
         options={_t("scale.linear", lang): "linear", _t("scale.log", lang): "log"},
         value=scale, margin=(4, 10))
     # In the browser, so it works in a saved file too.
-    scale_toggle.jscallback(value="lin.visible = (cb_obj.active == 0);"
-                                  "log.visible = (cb_obj.active == 1)",
-                            args={"lin": plots.coef, "log": plots.coef_log})
+    scale_toggle.jscallback(value="const lin = cb_obj.active == 0;"
+                                  "for (const m of linear) { m.visible = lin }"
+                                  "for (const m of log) { m.visible = !lin }"
+                                  "title.text = lin ? titles[0] : titles[1]",
+                            args={"linear": plots.coef_faces["linear"],
+                                  "log": plots.coef_faces["log"], "title": plots.coef.title,
+                                  "titles": [plots.coef_titles["linear"],
+                                             plots.coef_titles["log"]]})
 
     card, show_code = code_panel(lang)
     page: dict[str, Any] = {"state": current, "view": view, "busy": False}
@@ -593,7 +628,7 @@ def build_page(lang: Language, *, live: bool = True,
         downloads = [pn.Row(figure_downloads(render, "reglab-overfitting", lang),
                             export_download(SLUG, lang, current_query, margin=(5, 10)))]
     plots_grid = pn.Column(
-        pn.Row(plots.fit, pn.Column(scale_toggle, plots.coef, plots.coef_log)),
+        pn.Row(plots.fit, pn.Column(scale_toggle, plots.coef)),
         pn.Row(plots.errors, plots.path),
     )
     return pn.Column(

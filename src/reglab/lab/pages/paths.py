@@ -82,7 +82,11 @@ _GOTO_JS = """
 const flags = values.get_column(key)
 if (flags == null) { return }
 const i = Array.prototype.indexOf.call(flags, 1)
-if (i >= 0 && i < slider.categories.length) { slider.value = slider.categories[i] }
+// a jump is a whole gesture: value_throttled too, so the server (URL, code) follows
+if (i >= 0 && i < slider.categories.length) {
+  const stop = slider.categories[i]
+  slider.setv({value: stop, value_throttled: stop})
+}
 """
 
 # Bokeh 3.9's CategoricalSlider formats the handle's aria-valuetext with the categories its
@@ -246,6 +250,7 @@ class _PathsPage:
         self.bar_ticker = FixedTicker(ticks=[])
         bars.yaxis.ticker = self.bar_ticker
         self.bars = bars
+        scrub.draw_on_overlay(path, cv, bars)
         self.coef_table = scrub.readout("coef_table", render_as_text=False, width=430,
                                         margin=(5, 10))
         self.events_table = pn.pane.HTML("", margin=(0, 10), max_height=260,
