@@ -24,22 +24,28 @@ On a stretch of the path where the active set ``A`` and its signs ``s_A`` stay f
 
 :func:`lasso_homotopy` steps from event to event, from ``λ_0 = 2 max|X^T y|`` (where ``w = 0``)
 down to 0 or to a requested ``lam_min``. Every segment starts from a fresh solve of the
-active-set system and fresh correlations (nothing is accumulated from step to step, so nothing
-drifts), and the KKT residual of every breakpoint solution returned is evaluated and reported.
+active-set system and fresh correlations (the coefficients are not stepped from breakpoint to
+breakpoint, so they do not drift), and the KKT residual of every breakpoint solution returned
+can be evaluated (:attr:`HomotopyPath.kkt_residuals`).
 
-Two factorizations of the active columns share the stepping (each a small class below):
+The active columns are factorized with their signs, ``X_A S`` with ``S = diag(s_A)``, and each
+event is a distance closing at a speed (:meth:`_ActiveSet.segment`): a correlation's distance
+to its boundary, an active coefficient's distance to 0. One vectorized division then gives
+every event time of a segment; a step costs a few dozen small BLAS/LAPACK calls, whatever the
+event. Two factorizations share the stepping (each a small class below):
 
-* ``"qr"`` keeps a thin QR factorization ``X_A = Q R`` (columns appended by classical
-  Gram-Schmidt with re-orthogonalization, removed by Givens rotations). It never forms
-  ``X^T X``, so it follows the path while ``cond(X_A)`` is as large as ``1/sqrt(eps)`` (~7e7),
-  and it gets the correlations from ``X^T y - X^T Q (Q^T y - μ R^{-T} s_A)`` without the
-  cancellation of huge coefficients. This is the default for ``p <= 256``: the lab's
-  polynomial designs (raw monomials on [0, 1] have condition numbers ~1e17) need it.
+* ``"qr"`` keeps a thin QR factorization ``X_A S = Q R`` (columns appended by classical
+  Gram-Schmidt, with re-orthogonalization when the first pass cancels, removed by Givens
+  rotations). It never forms ``X^T X``, so it follows the path while ``cond(X_A)`` is as large
+  as ``1/sqrt(eps)`` (~7e7), and it gets the correlations from
+  ``X^T y - X^T Q (Q^T y - μ R^{-T} 1)`` without the cancellation of huge coefficients. This is
+  the default for ``p <= 256``: the lab's polynomial designs (raw monomials on [0, 1] have
+  condition numbers ~1e17) need it.
 * ``"cholesky"`` works from ``G = X^T X`` and ``X^T y`` only (computed once, or passed in), with
-  a Cholesky factor of ``G_AA`` grown by one triangular solve per join and downdated by Givens
-  rotations per drop, so a step costs ``O(k^2 + k p)`` for ``k`` active features. It squares the
-  condition number (active sets stay below ``cond(X_A)`` = 1e6) and is meant for large,
-  reasonably conditioned designs (``p`` in the thousands).
+  a Cholesky factor of ``S G_AA S`` grown by one triangular solve per join and downdated by
+  Givens rotations per drop, so a step costs ``O(k^2 + k p)`` for ``k`` active features. It
+  squares the condition number (active sets stay below ``cond(X_A)`` = 1e6) and is meant for
+  large, reasonably conditioned designs (``p`` in the thousands).
 
 Degenerate cases, and what happens (nothing here warns: the caller gets the information):
 
@@ -63,8 +69,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache, cached_property, partial
 from numbers import Integral
 
 import numpy as np
@@ -73,7 +80,7 @@ from threadpoolctl import ThreadpoolController
 
 from reglab._validation import ReglabInputError, check_finite_array, check_nonnegative
 
-__all__ = ["HomotopyPath", "lasso_homotopy"]
+__all__ = ["HomotopyPath", "lasso_homotopy", "piecewise_linear"]
 
 _TIE = 1e-12
 _TIE_FLOOR = 16 * np.finfo(float).eps
@@ -153,7 +160,8 @@ class HomotopyPath:
         zero just above it ("enter"), or the reverse ("leave").
     kkt_residuals : ndarray of shape (K + 1,)
         ``max_j dist(2 c_j, λ_k ∂|w_j|) / max_j |2 X_j^T y|`` with ``c = X^T (y - X w)``
-        evaluated in floating point from the returned ``coefs[k]`` (0 when ``X^T y = 0``).
+        evaluated in floating point from the returned ``coefs[k]`` (0 when ``X^T y = 0``), on
+        first access (cross-validation folds, say, never ask).
     n_steps : int
         Segments solved (steps taken), including those whose only event was a skipped join.
     message : str
@@ -164,9 +172,21 @@ class HomotopyPath:
     lams: np.ndarray
     coefs: np.ndarray
     events: list[tuple[int, int, str]]
-    kkt_residuals: np.ndarray
     n_steps: int
     message: str
+    _correlations: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    _scale: float = field(repr=False)  # max_j |X_j^T y|
+
+    @cached_property
+    def kkt_residuals(self) -> np.ndarray:
+        """The KKT residual of every breakpoint solution (evaluated on first access)."""
+        if not self._scale > 0:
+            return np.zeros(self.lams.size)
+        C = self._correlations(self.coefs)
+        lam = self.lams[:, None]
+        dist = np.where(self.coefs != 0, np.abs(2.0 * C - lam * np.sign(self.coefs)),
+                        np.maximum(2.0 * np.abs(C) - lam, 0.0))
+        return np.max(dist, axis=1) / (2.0 * self._scale)
 
     @property
     def lam_max(self) -> float:
@@ -183,14 +203,23 @@ class HomotopyPath:
             raise ReglabInputError(
                 "lams", f"must be >= the last breakpoint {self.lams[-1]:.6g}", lams
             )
-        if self.lams.size == 1:
-            return np.repeat(self.coefs, lams.size, axis=0)
-        knots = self.lams[::-1]  # increasing
-        rows = self.coefs[::-1]
-        # Segment i joins knots[i] and knots[i + 1]; above lam_max the last (zero) row holds.
-        i = np.clip(np.searchsorted(knots, lams, side="right") - 1, 0, knots.size - 2)
-        theta = np.clip((lams - knots[i]) / (knots[i + 1] - knots[i]), 0.0, 1.0)[:, None]
-        return (1.0 - theta) * rows[i] + theta * rows[i + 1]
+        return piecewise_linear(self.lams, self.coefs, lams)
+
+
+def piecewise_linear(breakpoints: np.ndarray, rows: np.ndarray, lams: np.ndarray) -> np.ndarray:
+    """Evaluate the path through ``rows`` at decreasing ``breakpoints``, linear in between.
+
+    Returns shape ``(len(lams), rows.shape[1])``: exactly ``rows[k]`` at ``breakpoints[k]``,
+    linear between consecutive breakpoints (exact for the lasso, whose signs are fixed there)
+    and constant beyond both ends.
+    """
+    if breakpoints.size == 1:
+        return np.repeat(rows, lams.size, axis=0)
+    knots, rows = breakpoints[::-1], rows[::-1]  # increasing
+    # Segment i joins knots[i] and knots[i + 1]; beyond the ends the end rows hold.
+    i = np.clip(np.searchsorted(knots, lams, side="right") - 1, 0, knots.size - 2)
+    theta = np.clip((lams - knots[i]) / (knots[i + 1] - knots[i]), 0.0, 1.0)[:, None]
+    return (1.0 - theta) * rows[i] + theta * rows[i + 1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,106 +228,134 @@ class HomotopyPath:
 class _ActiveSet:
     """The active features (in the order they joined), their signs and a triangular factor.
 
-    Both factorizations keep an upper-triangular ``R`` with ``R^T R = G_AA`` and the two
-    columns ``Z = [r, z]`` with ``R^T z = s_A`` and ``r = R^{-T} X_A^T y`` (which is ``Q^T y``
-    when ``X_A = QR``), so that
+    Both factorizations work with the signed active columns ``X_A S`` (``S = diag(s_A)``), on
+    which the active coefficients ``u = S w_A`` are positive. They keep an upper-triangular
+    ``R`` with ``R^T R = S G_AA S`` and the two vectors ``r = R^{-T} S X_A^T y`` (which is
+    ``Q^T y`` when ``X_A S = QR``) and ``z = R^{-T} 1``, so that
 
-        ``R w_A(μ) = r - μ z``    and    ``R d = z``    (``G_AA d = s_A``).
+        ``R u(μ) = r - μ z``    and    ``R d = z``    (``S G_AA S d = 1``, ``u(μ - t) = u + t d``).
 
-    Subclasses say how a column joins and leaves, and how the rates ``X^T X_A [w_A, d]`` are
-    formed from ``B = [r - μ z, z]`` and ``R^{-1} B = [w_A, d]``. The stepping reads ``index``
-    (the active features in the factor's order), ``k`` (their number), ``signs`` (length k),
-    ``capacity`` and ``cond``; they are plain attributes because they are read at every step.
+    :meth:`segment` solves both afresh and returns every event of the segment as a distance
+    closing at a speed (see :meth:`segment`). Subclasses say how a column joins and leaves and
+    how the correlations are formed. The stepping reads ``index`` (the active features in the
+    factor's order), ``k`` (their number), ``signs`` (length k), ``capacity`` and ``cond``;
+    they are plain attributes because they are read at every step.
     """
 
     resolve_breakpoints: bool
 
     def __init__(self, Xty: np.ndarray, capacity: int, max_cond: float):
         self.p = Xty.size
-        self._Xty2 = np.concatenate((Xty, -Xty))
         self.capacity, self.max_cond = capacity, max_cond
         self.index: list[int] = []
         self.cond = 1.0  # cond_1(R) estimated at the last join: an upper bound after drops
         self._R = np.empty((0, 0), order="F")
-        self._Z_buffer = np.empty((capacity, 2))
         self._signs_buffer = np.empty(capacity)
-        self._M = np.eye(2)  # [[1, 0], [-μ, 1]]: B = Z M
+        self._M = np.array([[1.0, 0.0], [0.0, -1.0]])  # M [r, z]^T = [r - μ z, -z]^T
         self._resize(0)
+
+    # The rows r and z, shape (2, capacity), are kept by each subclass where it updates them.
+    _rz: np.ndarray
 
     def _resize(self, k: int) -> None:
         self.k = k
-        self._Z = self._Z_buffer[:k]
         self.signs = self._signs_buffer[:k]
 
-    def _border(self, h: np.ndarray, rho: float) -> np.ndarray | None:
-        """``R`` bordered by the column ``(h, rho)``; None if ``cond_1`` would pass ``max_cond``."""
+    def _grow(self, h: np.ndarray, rho: float) -> bool:
+        """Border ``R`` with the column ``(h, rho)``; False if ``cond_1(R)`` passes ``max_cond``."""
         k = self.k
-        R = np.empty((k + 1, k + 1), order="F")
+        R = np.empty((k + 1, k + 1), order="F")  # (not zeroed: the copy fills all but row k)
         R[:k, :k] = self._R
         R[k, :k] = 0.0
         R[:k, k] = h
         R[k, k] = rho
         rcond = lapack.dtrcon(R, norm="1", uplo="U", diag="N")[0]
         if not rcond * self.max_cond > 1.0:
-            return None
+            return False
         self.cond = 1.0 / rcond
-        return R
-
-    def _commit(self, j: int, sign: float, R: np.ndarray, h: np.ndarray, rho: float,
-                r_new: float) -> None:
-        k = self.k
-        Z = self._Z_buffer
-        Z[k, 0] = r_new
-        # One more step of forward substitution extends z (R^T z = s_A) without a solve.
-        Z[k, 1] = (sign - h @ Z[:k, 1]) / rho
-        self._signs_buffer[k] = sign
         self._R = R
+        return True
+
+    def _append(self, j: int, sign: float, r_new: float) -> None:
+        """Record the feature just bordered into ``R``; one forward-substitution step for z."""
+        k = self.k
+        rz = self._rz
+        rz[0, k] = r_new
+        # R^T z = 1, one more row: z_k = (1 - h . z) / rho.
+        rz[1, k] = (1.0 - self._R[:k, k].dot(rz[1, :k])) / self._R[k, k]
+        self._signs_buffer[k] = sign
         self.index.append(j)
         self._resize(k + 1)
 
-    def _delete(self, position: int) -> None:
-        """Forget the feature at ``position`` (the factors are the subclass's business)."""
+    def _delete(self, position: int, R: np.ndarray) -> None:
+        """Forget the feature at ``position``; ``R`` is the factor without it."""
         k = self.k
         self._signs_buffer[position : k - 1] = self._signs_buffer[position + 1 : k]
         del self.index[position]
+        self._R = np.asfortranarray(R)
         self._resize(k - 1)
-        if k == 1:
-            self._R = np.empty((0, 0), order="F")
 
     def _solve(self, mu: float) -> tuple[np.ndarray, np.ndarray]:
-        """``B = [r - μ z, z]`` and ``R^{-1} B = [w_A(μ), d]``."""
-        self._M[1, 0] = -mu
-        B = self._Z @ self._M
+        """``B = [r - μ z, -z]`` and ``R^{-1} B = [u(μ), -d]``."""
+        self._M[0, 1] = -mu
+        B = self._M.dot(self._rz[:, : self.k]).T  # (M^T [r, z]^T)^T: Fortran order for dtrsm
         return B, blas.dtrsm(1.0, self._R, B)
 
     def coef(self, mu: float) -> np.ndarray:
-        """``w_A(μ)`` on the current active set."""
-        return self._solve(mu)[1][:, 0] if self.k else np.empty(0)
-
-    def segment(self, mu: float):
-        """``w_A(μ)``, ``d`` and the stacked correlations and rates ``[c; -c]``, ``[a; -a]``.
-
-        ``c(μ) = X^T (y - X_A w_A)`` and ``a = X^T X_A d``, stacked with their negatives so
-        that both boundaries ``c_j = ±(μ - t)`` are handled by the same vector operations.
-        """
+        """``w_A(μ)`` on the current active set (a fresh solve)."""
         if not self.k:
-            return np.empty(0), np.empty(0), self._Xty2.copy(), np.zeros(2 * self.p)
-        B, Wd = self._solve(mu)
-        V = self._rates(B, Wd)
-        return Wd[:, 0], Wd[:, 1], self._Xty2 - V[:, 0], V[:, 1]
+            return np.empty(0)
+        return self.signs * self._solve(mu)[1][:, 0]
 
-    def _rates(self, B: np.ndarray, Wd: np.ndarray) -> np.ndarray:
-        """``[X^T X_A; -X^T X_A] [w_A, d]``, shape ``(2p, 2)``."""
+    def segment(self, mu: float, offsets: np.ndarray) -> np.ndarray:
+        """Every event of the segment from μ as a distance closing at a speed, shape (2p + k, 2).
+
+        Row ``a < 2p`` is the signed column ``a`` of ``[X, -X]`` (feature ``a mod p`` with sign
+        ``+`` below p, ``-`` above): its correlation ``c_a(t) = c_a - t a_a`` reaches the
+        boundary ``μ - t`` when the distance ``μ - c_a`` closes at the speed ``1 - a_a``. Row
+        ``2p + i`` is the active coefficient ``u_i(t) = u_i + t d_i``: its distance to 0 is
+        ``u_i``, closing at the speed ``-d_i``. So the event of every row happens at
+        ``t = distance / speed`` when both are positive. Here ``c = [X, -X]^T (y - X_A w_A)``
+        and ``a = [X, -X]^T X_A S d``.
+
+        ``offsets`` (shape (2p, 2)) is ``[-[X, -X]^T y, 1]``, except that the speed offset is
+        ``-inf`` for the columns that cannot join now: their speed is ``-inf``. No speed is
+        ``-0.0`` (its division would give ``-inf``).
+        """
+        k, n_atoms = self.k, 2 * self.p
+        table = np.empty((n_atoms + k, 2))
+        atoms = table[:n_atoms]
+        if k:
+            B, Ud = self._solve(mu)
+            np.add(Ud, 0.0, out=table[n_atoms:])  # + 0.0 turns a -0.0 speed into +0.0
+            self._products(B, Ud, atoms)  # [X, -X]^T X_A S [u, -d] = [X2^T y - c, -a]
+            atoms += offsets
+        else:
+            atoms[:] = offsets
+        atoms[:, 0] += mu
+        return table
+
+    def _products(self, B: np.ndarray, Ud: np.ndarray, out: np.ndarray) -> None:
+        """Write ``[X, -X]^T X_A S [u, -d]`` into ``out`` (shape (2p, 2)).
+
+        ``B = [r - μ z, -z] = R [u, -d]`` and ``Ud = [u, -d]``: each factorization uses one.
+        """
         raise NotImplementedError
+
+    # ``X^T (y - X w)`` for every row ``w`` of an array (it holds the data, not the factors).
+    correlations: Callable[[np.ndarray], np.ndarray]
 
 
 class _QRActiveSet(_ActiveSet):
-    """Thin QR ``X_A = Q R`` of the active columns: for small, ill-conditioned designs.
+    """Thin QR ``X_A S = Q R`` of the signed active columns: for small, ill-conditioned designs.
 
     ``C = [X, -X]^T Q`` is kept too, so the correlations come as ``X^T y - X^T Q (r - μ z)``
     from the orthonormal basis: the huge, cancelling coefficients of an ill-conditioned fit
-    never enter. Breakpoint solutions are solved afresh rather than stepped to (``w + t d``):
-    with ``cond(X_A)`` up to ~1e7 the direction ``d`` carries errors the fresh solve does not.
+    never enter. ``Q``, ``C`` and the rows ``r^T``, ``z^T`` are stacked in one array, so that
+    the Givens rotations of a drop (``Q -> Q G``, and so ``C -> C G``, ``r -> G^T r``,
+    ``z -> G^T z``) update all of them at once. Breakpoint solutions are solved afresh rather
+    than stepped to (``u + t d``): with ``cond(X_A)`` up to ~1e7 the direction ``d`` carries
+    errors the fresh solve does not.
     """
 
     resolve_breakpoints = True
@@ -306,77 +363,74 @@ class _QRActiveSet(_ActiveSet):
     def __init__(self, X: np.ndarray, y: np.ndarray, Xty: np.ndarray):
         n, p = X.shape
         super().__init__(Xty, min(n, p), _QR_MAX_COND)
-        self._X2 = np.asfortranarray(np.concatenate((X, -X), axis=1))
-        self._X, self._y = self._X2[:, :p], y
-        self._norms = np.linalg.norm(X, axis=0)
-        self._Q = np.empty((n, self.capacity), order="F")
-        self._C = np.empty((2 * p, self.capacity), order="F")
+        self._X2 = np.empty((n, 2 * p), order="F")  # the signed columns [X, -X]
+        self._X2[:, :p] = X
+        np.negative(X, out=self._X2[:, p:])
+        self._y = y
+        self.correlations = partial(_data_correlations, self._X2[:, :p], y)
+        self._norms = np.sqrt(np.einsum("ij,ij->j", X, X))
+        self._stack = np.zeros((n + 2 * p + 2, self.capacity), order="F")
+        self._Q = self._stack[:n]
+        self._C = self._stack[n : n + 2 * p]
+        self._rz = self._stack[n + 2 * p :]
 
     def add(self, j: int, sign: float) -> bool:
-        """Append column ``j``; False (nothing changed) if it is numerically degenerate."""
+        """Append column ``j`` with ``sign``; False (nothing changed) if it is degenerate."""
         k = self.k
         if k >= self.capacity:
             return False
-        x = self._X[:, j]
+        atom = j if sign > 0 else j + self.p
+        x, norm = self._X2[:, atom], self._norms[j]
         if k:
-            # Classical Gram-Schmidt twice ("twice is enough": Giraud, Langou & Rozložník
-            # 2005): orthogonal to working precision unless x is numerically in span(Q).
-            # The first projection Q^T x is row j of C.
+            # Classical Gram-Schmidt, once more when the first pass cancelled more than half of
+            # ||x||^2 (Daniel, Gragg, Kaufman & Stewart 1976); "twice is enough" (Giraud,
+            # Langou & Rozložník 2005): orthogonal to working precision unless x is
+            # numerically in span(Q). The first projection Q^T x is row `atom` of C.
             Q = self._Q[:, :k]
-            h = self._C[j, :k]
+            h = self._C[atom, :k]
             v = x - Q @ h
-            h2 = Q.T @ v
-            v -= Q @ h2
-            h = h + h2
+            vv = v.dot(v)
+            if vv < 0.5 * norm**2:
+                h2 = Q.T @ v
+                v -= Q @ h2
+                h = h + h2
+                vv = v.dot(v)
         else:
-            h, v = np.empty(0), x.copy()
-        rho = math.sqrt(v @ v)
-        if not rho > _DEGENERATE_PIVOT * self._norms[j]:
+            h, v, vv = np.empty(0), x, norm**2
+        rho = math.sqrt(vv)
+        if not rho > _DEGENERATE_PIVOT * norm or not self._grow(h, rho):
             return False
-        R = self._border(h, rho)
-        if R is None:
-            return False
-        v /= rho
-        self._Q[:, k] = v
-        self._C[:, k] = self._X2.T @ v
-        self._commit(j, sign, R, h, rho, v @ self._y)
+        q = self._Q[:, k]
+        np.divide(v, rho, out=q)
+        np.matmul(self._X2.T, q, out=self._C[:, k])
+        self._append(j, sign, q.dot(self._y))
         return True
 
     def remove(self, position: int) -> None:
-        """Drop the column at ``position``: Givens rotations of ``Q`` and ``R`` (``qr_delete``).
-
-        ``r = Q^T y``, ``z`` and ``C`` are then formed afresh from the rotated factors.
-        """
+        """Drop the column at ``position``: Givens rotations of the stack and of ``R``."""
         k = self.k - 1
-        if k:
-            Q, R = qr_delete(self._Q[:, : k + 1], self._R, position, which="col",
-                             check_finite=False)
-        self._delete(position)
-        if not k:
-            return
-        Q = Q[:, :k]
-        self._Q[:, :k] = Q
-        self._C[:, :k] = self._X2.T @ Q
-        self._R = np.asfortranarray(R[:k])
-        self._Z[:, 0] = Q.T @ self._y
-        self._Z[:, 1] = blas.dtrsv(self._R, self.signs, trans=1)
+        if position < k:
+            # Rotates the stack in place (``overwrite_qr``); R comes back without the column.
+            _, R = qr_delete(self._stack[:, : k + 1], self._R, position, which="col",
+                             overwrite_qr=True, check_finite=False)
+        else:  # the last column: nothing to rotate, r and z keep their first k entries
+            R = self._R[:k, :k]
+        self._delete(position, R)
 
-    def _rates(self, B, Wd):
-        return self._C[:, : self.k] @ B  # [X, -X]^T Q [r - μ z, z] = [X, -X]^T X_A [w_A, d]
+    def _products(self, B, Ud, out):
+        np.matmul(self._C[:, : self.k], B, out=out)  # [X, -X]^T Q R [u, -d]
 
-    def correlations(self, coefs: np.ndarray) -> np.ndarray:
-        """``X^T (y - X w)`` for every row ``w`` of ``coefs``."""
-        return (self._y[:, None] - self._X @ coefs.T).T @ self._X
 
 
 class _CholeskyActiveSet(_ActiveSet):
-    """Cholesky factor of ``G_AA`` from the Gram matrix: ``O(k^2 + k p)`` per step.
+    """Cholesky factor of ``S G_AA S`` from the Gram matrix: ``O(k^2 + k p)`` per step.
 
-    A join borders ``R`` after one triangular solve ``R^T h = G_Aj``; a drop restores the
-    triangle with Givens rotations (``scipy.linalg.qr_delete`` on ``R`` as the R factor of
-    itself, ``Q = I``). ``GA`` holds the rows ``G[j, :]`` of the active features, each in a
-    slot that stays put while others come and go (``slot[i]`` for the feature at position
-    ``i`` of the factor), so a drop moves one row of length p, not all the later ones.
+    A join borders ``R`` after one triangular solve ``R^T h = S G_Aj s_j``; a drop restores
+    the triangle with Givens rotations (``scipy.linalg.qr_delete`` on ``R`` as the R factor of
+    itself, ``Q = I``) and solves ``r`` and ``z`` afresh. ``GA`` holds the signed rows
+    ``s_j G[j, :]`` of the active features, each in a slot that stays put while others come and
+    go (``slot[i]`` for the feature at position ``i`` of the factor), so a drop moves one row
+    of length p, not all the later ones.
     """
 
     resolve_breakpoints = False
@@ -385,33 +439,31 @@ class _CholeskyActiveSet(_ActiveSet):
         p = G.shape[0]
         super().__init__(Xty, min(n_samples, p), _CHOLESKY_MAX_COND)
         self._G, self._Xty = G, Xty
+        self.correlations = partial(_gram_correlations, G, Xty)
         self._diag = np.diag(G).copy()
         self._GA = np.empty((self.capacity, p))
         self._slot = np.empty(self.capacity, dtype=np.intp)
+        self._rz = np.empty((2, self.capacity))
 
     def add(self, j: int, sign: float) -> bool:
-        """Append column ``j``; False (nothing changed) if it is numerically degenerate."""
+        """Append column ``j`` with ``sign``; False (nothing changed) if it is degenerate."""
         k = self.k
         if k >= self.capacity or not self._diag[j] > 0:
             return False
         if k:
-            h = blas.dtrsv(self._R, self._G[j, self.index], trans=1)  # G is symmetric
+            h = blas.dtrsv(self._R, self._G[j, self.index] * (sign * self.signs), trans=1)
             rho2 = self._diag[j] - h @ h
         else:
             h, rho2 = np.empty(0), self._diag[j]
-        if not rho2 > _DEGENERATE_PIVOT * self._diag[j]:
+        if not rho2 > _DEGENERATE_PIVOT * self._diag[j] or not self._grow(h, math.sqrt(rho2)):
             return False
-        rho = math.sqrt(rho2)
-        R = self._border(h, rho)
-        if R is None:
-            return False
-        self._GA[k] = self._G[j]  # slots 0..k-1 are taken, slot k is free
+        np.multiply(self._G[j], sign, out=self._GA[k])  # slots 0..k-1 are taken, k is free
         self._slot[k] = k
-        self._commit(j, sign, R, h, rho, (self._Xty[j] - h @ self._Z[:, 0]) / rho)
+        self._append(j, sign, (sign * self._Xty[j] - h.dot(self._rz[0, :k])) / self._R[k, k])
         return True
 
     def remove(self, position: int) -> None:
-        """Drop the column at ``position``: Givens rotations on ``R``, ``Z`` solved afresh."""
+        """Drop the column at ``position``: Givens rotations on ``R``, ``r`` and ``z`` solved."""
         k = self.k - 1
         slot = self._slot
         free = slot[position]
@@ -419,26 +471,34 @@ class _CholeskyActiveSet(_ActiveSet):
             self._GA[free] = self._GA[k]
             slot[(slot[: k + 1] == k).nonzero()[0]] = free
         slot[position:k] = slot[position + 1 : k + 1]
-        if k:
+        if position < k:
             _, R = qr_delete(np.eye(k + 1), self._R, position, which="col", check_finite=False)
-        self._delete(position)
-        if not k:
-            return
-        self._R = np.asfortranarray(R[:k])
-        rhs = np.column_stack((self._Xty[self.index], self.signs))
-        self._Z[:] = blas.dtrsm(1.0, self._R, rhs, trans_a=1)
+            R = R[:k]
+        else:
+            R = self._R[:k, :k]
+        self._delete(position, R)
+        if k:
+            rhs = np.column_stack((self.signs * self._Xty[self.index], np.ones(k)))
+            self._rz[:, :k] = blas.dtrsm(1.0, self._R, rhs, trans_a=1).T
 
-    def _rates(self, B, Wd):
-        k = self.k
+    def _products(self, B, Ud, out):
+        k, p = self.k, self.p
         V = np.empty((k, 2))
-        V[self._slot[:k]] = Wd
-        GW = self._GA[:k].T @ V  # G_{:A} [w_A, d]
-        return np.concatenate((GW, -GW))
+        V[self._slot[:k]] = Ud
+        np.matmul(self._GA[:k].T, V, out=out[:p])  # G_{:A} S [u, -d], rows in slot order
+        np.negative(out[:p], out=out[p:])  # the columns -X
 
-    def correlations(self, coefs: np.ndarray) -> np.ndarray:
-        """``X^T y - G w`` for every row ``w`` of ``coefs`` (only ever-active columns used)."""
-        used = np.flatnonzero(np.any(coefs != 0, axis=0))
-        return self._Xty - coefs[:, used] @ self._G[used]
+
+
+def _data_correlations(X: np.ndarray, y: np.ndarray, coefs: np.ndarray) -> np.ndarray:
+    """``X^T (y - X w)`` for every row ``w`` of ``coefs``."""
+    return (y[:, None] - X @ coefs.T).T @ X
+
+
+def _gram_correlations(G: np.ndarray, Xty: np.ndarray, coefs: np.ndarray) -> np.ndarray:
+    """``X^T y - G w`` for every row ``w`` of ``coefs`` (only ever-active columns used)."""
+    used = np.flatnonzero(np.any(coefs != 0, axis=0))
+    return Xty - coefs[:, used] @ G[used]
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,7 +604,7 @@ def lasso_homotopy(
     )
     n = X.shape[0]
     if factorization == "qr":
-        active: _QRActiveSet | _CholeskyActiveSet = _QRActiveSet(np.asfortranarray(X), y, Xty)
+        active: _QRActiveSet | _CholeskyActiveSet = _QRActiveSet(X, y, Xty)
     else:
         active = _CholeskyActiveSet(X.T @ X if gram is None else gram, Xty, n)
     # Each step makes a few dozen small BLAS calls; letting BLAS spread those over threads
@@ -562,13 +622,14 @@ def _blas_threads() -> ThreadpoolController:
 class _Homotopy:
     """The stepping, generic over the factorization; :meth:`run` returns the path.
 
-    Step lengths are kept in one vector of ``2p + k`` entries: feature ``j`` reaching the upper
-    boundary ``c_j = μ - t`` at entry ``j``, the lower one at ``p + j``, and the active feature
-    at position ``i`` reaching 0 at ``2p + i``. ``closed`` (length ``2p``) is ``inf`` for the
-    features that cannot join now (active ones, and those skipped as degenerate until the next
-    drop changes the span), 0 for the others; it is added to the join entries. ``fresh`` holds
-    the features whose state changed at the current breakpoint: for them a zero-length event
-    (a feature that just left "joining" again) is rounding, not an event, and is ignored.
+    Each segment comes as the table of :meth:`_ActiveSet.segment`: row ``a < 2p`` for the
+    signed column ``a`` of ``[X, -X]`` (feature ``j`` reaching the upper boundary
+    ``c_j = μ - t`` at row ``j``, the lower one at row ``p + j``) and row ``2p + i`` for the
+    active feature at position ``i`` reaching 0. ``offsets`` (:meth:`_ActiveSet.segment`)
+    closes the features that cannot join now (active ones, and those skipped as degenerate
+    until the next drop changes the span) with a speed offset of ``-inf``. ``fresh``
+    holds the features whose state changed at the current breakpoint: for them a zero-length
+    event (a feature that just left "joining" again) is rounding, not an event, and is ignored.
     """
 
     def __init__(self, active, Xty: np.ndarray, mu_stop: float, max_steps: int):
@@ -576,19 +637,35 @@ class _Homotopy:
         self.mu0 = float(np.max(np.abs(Xty), initial=0.0))
         self.mu_stop, self.max_steps = mu_stop, max_steps
         self.tie = _TIE * self.mu0  # event tolerance; _next_event updates it to the current μ
-        self.closed = np.zeros(2 * self.p)
+        self.offsets = np.column_stack((np.concatenate((-Xty, Xty)), np.ones(2 * self.p)))
         self.excluded: list[int] = []
         self.lams: list[float] = []
-        self.rows: list[tuple[list[int], np.ndarray]] = []  # (support, values) per breakpoint
+        self.rows: list[tuple[np.ndarray, np.ndarray]] = []  # (support, values) per breakpoint
         self.events: list[tuple[int, int, str]] = []
         self.skipped: list[tuple[float, int]] = []
         self.notes: list[str] = []
 
-    def _row(self, w: np.ndarray) -> tuple[list[int], np.ndarray]:
-        return list(self.active.index), w
+    def _row(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.array(self.active.index, dtype=np.intp), w
 
-    def _close(self, j: int, value: float) -> None:
-        self.closed[j] = self.closed[j + self.p] = value
+    def _coef(self, table: np.ndarray) -> np.ndarray:
+        """``w_A`` at the start of the segment of ``table``."""
+        return self.active.signs * table[2 * self.p :, 0]
+
+    def _close(self, j: int, closed: bool) -> None:
+        self.offsets[j, 1] = self.offsets[j + self.p, 1] = -np.inf if closed else 1.0
+
+    def _closed(self, j: int) -> bool:
+        return self.offsets[j, 1] < 0.0
+
+    def _sign(self, table: np.ndarray, mu: float, j: int) -> float:
+        """Return the sign of ``c_j`` for a feature on the boundary (``|c_j| = μ``)."""
+        return 1.0 if table[j, 0] < mu else -1.0  # the distance μ - c_j is ~0, not ~2μ
+
+    def _stays_inside(self, table: np.ndarray, mu: float, j: int) -> bool:
+        """Whether a feature on the boundary ``c_j = s μ`` stays inside: ``s a_j >= 1``."""
+        row = j if self._sign(table, mu, j) > 0 else j + self.p
+        return table[row, 1] <= _RATE_TOL  # the speed 1 - s a_j
 
     def _join(self, k: int, mu: float, joiners: list[tuple[int, float]]) -> list[int]:
         """Add ``(feature, sign)`` in order; degenerate ones are skipped. Returns the added."""
@@ -600,7 +677,7 @@ class _Homotopy:
             else:
                 self.excluded.append(j)
                 self.skipped.append((2.0 * mu, j))
-            self._close(j, np.inf)
+            self._close(j, True)
         return added
 
     def _leave(self, k: int, positions: list[int]) -> list[int]:
@@ -610,14 +687,14 @@ class _Homotopy:
             j = self.active.index[i]
             self.active.remove(i)
             self.events.append((k, j, "leave"))
-            self._close(j, 0.0)
+            self._close(j, False)
             left.append(j)
         for j in self.excluded:
-            self._close(j, 0.0)
+            self._close(j, False)
         self.excluded.clear()
         return left
 
-    def _segment(self, k: int, mu: float, joined: list[int], fresh: set[int]):
+    def _segment(self, k: int, mu: float, joined: list[int], fresh: set[int]) -> np.ndarray:
         """Solve the segment from ``mu``; resolve the breakpoint's ties if it is inconsistent.
 
         Consistent means: a feature that joined with sign s moves off zero with that sign
@@ -628,32 +705,32 @@ class _Homotopy:
         an ill-conditioned active set those signs are not reliable: inconsistent joins are
         then just undone. Joined features sit at the end of the active set, in order.
         """
-        active = self.active
+        active, first = self.active, 2 * self.p
         while True:
-            w, d, c2, a2 = active.segment(mu)
-            size, signs = active.k, active.signs
-            bad = [i for i in range(size - len(joined), size) if signs[i] * d[i] <= 0.0]
+            table = active.segment(mu, self.offsets)
+            size = active.k
+            # The speed -d_i of a joined coefficient must be negative (it grows from 0).
+            bad = [i for i in range(size - len(joined), size) if table[first + i, 1] >= 0.0]
             if active.cond <= _RESOLVE_COND:
                 for j in fresh:
-                    if not bad and self.closed[j] == 0.0:
-                        # On the boundary c_j = s μ: it must not cross, s a_j >= 1.
-                        s = 1.0 if c2[j] > 0.0 else -1.0
-                        if s * a2[j] < 1.0 - _RATE_TOL:
-                            bad.append(-1)
+                    if not bad and not self._closed(j) and not self._stays_inside(
+                            table, mu, j):
+                        bad.append(-1)
                 if bad:
                     return self._resolve(k, mu, sorted(set(joined) | fresh), fresh)
             if not bad:
-                w[size - len(joined) :] = 0.0  # exactly 0 at the join; the solve leaves rounding
-                return w, d, c2, a2
+                # Exactly 0 at the join; the solve leaves rounding.
+                table[first + size - len(joined) :, 0] = 0.0
+                return table
             for i in reversed(bad):
                 j = active.index[i]
                 active.remove(i)
                 self.events.remove((k, j, "enter"))
-                self._close(j, 0.0)
+                self._close(j, False)
                 fresh.add(j)
-            joined = [j for j in joined if self.closed[j] == np.inf]
+            joined = [j for j in joined if self._closed(j)]
 
-    def _resolve(self, k: int, mu: float, boundary: list[int], fresh: set[int]):
+    def _resolve(self, k: int, mu: float, boundary: list[int], fresh: set[int]) -> np.ndarray:
         """Choose which tied features at ``mu`` are active below it, by enumeration.
 
         All of ``boundary`` have ``w_j = 0`` and ``|c_j| = μ`` here. For each subset S (small
@@ -662,71 +739,68 @@ class _Homotopy:
         inside; the lasso's optimality conditions along the path are exactly this
         complementarity problem, and for a unique path one S passes.
         """
-        active = self.active
+        active, first = self.active, 2 * self.p
         for j in boundary:
             if j in active.index:
                 active.remove(active.index.index(j))
                 self.events.append((k, j, "leave"))
-            self._close(j, 0.0)
+            self._close(j, False)
         fresh.update(boundary)
-        _, _, c2, _ = active.segment(mu)
-        sign = {j: 1.0 if c2[j] > 0.0 else -1.0 for j in boundary}
+        table = active.segment(mu, self.offsets)
+        sign = {j: self._sign(table, mu, j) for j in boundary}
         if len(boundary) <= _MAX_TIE:
             for size in range(len(boundary) + 1):
                 for subset in itertools.combinations(boundary, size):
                     added = [j for j in subset if active.add(j, sign[j])]
                     if len(added) == size:
-                        w, d, c2, a2 = active.segment(mu)
+                        table = active.segment(mu, self.offsets)
                         tail = range(active.k - size, active.k)
-                        if all(active.signs[i] * d[i] > 0.0 for i in tail) and all(
-                            sign[j] * a2[j] >= 1.0 - _RATE_TOL
+                        if all(table[first + i, 1] < 0.0 for i in tail) and all(
+                            self._stays_inside(table, mu, j)
                             for j in boundary if j not in subset
                         ):
                             for j in subset:
                                 self.events.append((k, j, "enter"))
-                                self._close(j, np.inf)
-                            w[active.k - size :] = 0.0
-                            return w, d, c2, a2
+                                self._close(j, True)
+                            table[first + active.k - size :, 0] = 0.0
+                            return table
                     for _ in added:
                         active.remove(active.k - 1)
         self.notes.append(f"a tie of {len(boundary)} features at λ={2.0 * mu:.6g} has no "
                           "consistent resolution (numerically degenerate): they stay out")
-        return active.segment(mu)
+        return active.segment(mu, self.offsets)
 
-    def _next_event(self, mu, w, d, c2, a2, fresh):
+    def _next_event(self, mu: float, table: np.ndarray, fresh: set[int]):
         """Step length to the next event, the ``(feature, sign)`` joining and positions leaving.
 
-        Join: the gap ``(μ - t) ∓ c_j(t)`` between a correlation and a boundary closes at
-        ``t = (μ ∓ c_j) / (1 ∓ a_j)`` if the denominator is positive; leave: ``w_j + t d_j = 0``
-        at ``t = s_j w_j / (-s_j d_j)`` if that denominator is positive. Numerators and
-        denominators are clipped at 0: a gap already slightly negative through rounding closes
-        at t = 0, a denominator <= 0 gives ``inf`` (never) or ``0/0 = nan``, which ``fmin``
-        and the comparisons ignore (a feature exactly at the boundary and moving away).
-        Denominators are formed so that they are never -0.0. Runs under
+        Every row of ``table`` is a distance closing at a speed (:meth:`_ActiveSet.segment`):
+        its event happens at ``t = distance / speed`` if the speed is positive. Both are
+        clipped at 0: a distance already slightly negative through rounding closes at t = 0, a
+        speed <= 0 gives ``inf`` (never) or ``0/0 = nan``, which ``fmin`` and the comparisons
+        ignore (a feature exactly at the boundary and moving away). Runs under
         ``np.errstate(divide="ignore", invalid="ignore")``; few, vectorized calls, since it
         runs once per breakpoint.
         """
         active, p = self.active, self.p
         tie = self.tie = max(_TIE * mu, _TIE_FLOOR * self.mu0)
-        signs = active.signs
-        sw = signs * w
-        if active.k and sw[sw.argmin()] < -_WRONG_SIGN * sw[sw.argmax()]:
+        u = table[2 * p :, 0]
+        if active.k and u[u.argmin()] < -_WRONG_SIGN * u[u.argmax()]:
             # A fresh solve on the active set puts a coefficient on the wrong side of 0 (not
             # by rounding): the event times that led here were wrong, the active set is
             # numerically degenerate, and stepping on would only cascade.
             raise _Breakdown
-        num = np.concatenate((mu - c2, sw))
-        den = np.concatenate((1.0 - a2, 0.0 - signs * d))
-        t = np.maximum(num, 0.0) / np.maximum(den, 0.0)
+        clipped = np.maximum(table, 0.0)
+        t = clipped[:, 0] / clipped[:, 1]
         full = active.k >= active.capacity or (
             # |A| = rank(X) - 1 with centered data: if the active columns span y, the
             # correlations are exactly c = μ a (e = c - μ a = X^T (y - X_A w_LS) = 0) and no
-            # feature can join before λ = 0.
+            # feature can join before λ = 0. In the table, c - μ a = μ (1 - a) - (μ - c) (the
+            # closed features, with speed -inf, are in the span of the active ones anyway).
             active.k >= active.capacity - 1
-            and np.abs(c2[:p] - mu * a2[:p]).max() <= _TIE * self.mu0
+            and np.all(np.abs(mu * table[:p, 1] - table[:p, 0])[self.offsets[:p, 1] > 0]
+                       <= _TIE * self.mu0)
         )
         if not full:
-            t[: 2 * p] += self.closed
             for j in fresh:
                 if t[j] <= tie:
                     t[j] = np.inf
@@ -778,7 +852,7 @@ class _Homotopy:
         active, Xty = self.active, self.Xty
         mu = self.mu0
         self.lams.append(2.0 * mu)
-        self.rows.append(([], np.empty(0)))
+        self.rows.append(self._row(np.empty(0)))
         if not mu > self.mu_stop:  # w = 0 all the way (X^T y = 0, or lam_min >= lam_max)
             return self._finish(0)
         # At λ_0 the features with |X_j^T y| = μ_0 (up to ties) join, largest first.
@@ -790,9 +864,9 @@ class _Homotopy:
         record = False
         with np.errstate(divide="ignore", invalid="ignore"):
             while True:
-                w, d, c2, a2 = self._segment(k, mu, joined, fresh)
+                table = self._segment(k, mu, joined, fresh)
                 if record:
-                    self._record(mu, self._row(w))
+                    self._record(mu, self._row(self._coef(table)))
                 if mu <= self.mu_stop:
                     break
                 if n_steps >= self.max_steps:
@@ -801,7 +875,7 @@ class _Homotopy:
                     break
                 n_steps += 1
                 try:
-                    step, joiners, leavers = self._next_event(mu, w, d, c2, a2, fresh)
+                    step, joiners, leavers = self._next_event(mu, table, fresh)
                 except _Breakdown:
                     self._stop_before(mu)
                     break
@@ -831,7 +905,8 @@ class _Homotopy:
                 elif active.resolve_breakpoints or leavers or active.cond > _STEP_COND:
                     before = self._row(active.coef(mu))
                 else:  # w + t d: exact on the segment, and no O(k^2) solve for large k
-                    before = self._row(w + step * d)
+                    u, minus_d = table[2 * self.p :].T
+                    before = self._row(active.signs * (u - step * minus_d))
                 joined = self._join(k, mu, joiners)
                 fresh.update(joined)
                 if joined:
@@ -842,34 +917,28 @@ class _Homotopy:
     def _finish(self, n_steps: int) -> HomotopyPath:
         lams = np.array(self.lams)
         coefs = np.zeros((lams.size, self.p))
-        sizes = [len(support) for support, _ in self.rows]
-        coefs[np.repeat(np.arange(lams.size), sizes),
-              [j for support, _ in self.rows for j in support]] = np.concatenate(
-            [values for _, values in self.rows])
+        supports = [support for support, _ in self.rows]
+        coefs[np.repeat(np.arange(lams.size), [support.size for support in supports]),
+              np.concatenate(supports)] = np.concatenate([values for _, values in self.rows])
         # A feature with an event at λ_k is 0 there (it is 0 on one side). The solves say so up
         # to rounding, which can leave a tiny value of the wrong sign: clear those. (After
         # zero-length steps on an ill-conditioned active set the value may also have moved
         # along a nearly null direction of X_A, at no cost in the fit: that one is kept.)
-        if self.events:
-            k, j = np.array([event[:2] for event in self.events]).T
+        events = self.events
+        if events:
+            k = np.array([event[0] for event in events])
+            j = np.array([event[1] for event in events])
             scale = np.abs(coefs).max(axis=1)
             rounding = np.abs(coefs[k, j]) <= _ROUNDING * scale[k]
             coefs[k[rounding], j[rounding]] = 0.0
-        if self.mu0 > 0:
-            C = self.active.correlations(coefs)
-            lam = lams[:, None]
-            dist = np.where(coefs != 0, np.abs(2.0 * C - lam * np.sign(coefs)),
-                            np.maximum(2.0 * np.abs(C) - lam, 0.0))
-            kkt = np.max(dist, axis=1) / (2.0 * self.mu0)
-        else:
-            kkt = np.zeros(lams.size)
-        # Within one breakpoint a feature that enters and then leaves (or leaves and rejoins)
-        # did neither; an odd number of alternating events nets to the first of them.
-        seen: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
-        for event in self.events:
-            seen.setdefault(event[:2], []).append(event)
-        events = [group[0] for group in seen.values() if len(group) % 2]
-        events.sort(key=lambda event: (event[0], event[2] == "enter"))
+        if len({event[:2] for event in events}) < len(events):
+            # Within one breakpoint a feature that enters and then leaves (or leaves and
+            # rejoins) did neither; an odd number of alternating events nets to the first.
+            seen: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
+            for event in events:
+                seen.setdefault(event[:2], []).append(event)
+            events = [group[0] for group in seen.values() if len(group) % 2]
+        events = sorted(events, key=lambda event: (event[0], event[2] == "enter"))
         notes = list(self.notes)
         if self.skipped:
             shown = ", ".join(f"feature {j} at λ={lam:.3g}" for lam, j in self.skipped[:8])
@@ -877,4 +946,5 @@ class _Homotopy:
             notes.insert(0, f"{len(self.skipped)} join(s) skipped as numerically degenerate "
                             f"(the feature is in the span of the active columns to working "
                             f"precision): {shown}{more}")
-        return HomotopyPath(lams, coefs, events, kkt, n_steps, "; ".join(notes))
+        return HomotopyPath(lams, coefs, events, n_steps, "; ".join(notes),
+                            self.active.correlations, self.mu0)

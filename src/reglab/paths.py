@@ -41,7 +41,7 @@ from scipy.optimize import brentq
 
 from reglab._validation import ReglabInputError, check_nonnegative, check_positive
 from reglab.design import Design
-from reglab.homotopy import lasso_homotopy
+from reglab.homotopy import lasso_homotopy, piecewise_linear
 from reglab.penalties import L1, L2, DifferenceL1, ElasticNet, Lp, Penalty
 from reglab.solvers import Certificate, solve, solve_path
 
@@ -643,13 +643,7 @@ class LassoPath(RegularizationPath):
         lams = np.atleast_1d(np.asarray(lams, dtype=float))
         if lams.size and lams.min() < self.breakpoints[-1]:
             self._complete()
-        lams = np.atleast_1d(np.asarray(lams, dtype=float))
-        knots = self.breakpoints[::-1]  # increasing
-        coefs = self.breakpoint_coefs[::-1]
-        out = np.empty((lams.size, coefs.shape[1]))
-        for j in range(coefs.shape[1]):
-            out[:, j] = np.interp(lams, knots, coefs[:, j])
-        return out
+        return piecewise_linear(self.breakpoints, self.breakpoint_coefs, lams)
 
     def coef_std_at(self, lam):
         return self.coefs_std_at([lam])[0], ""
