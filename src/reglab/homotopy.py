@@ -261,18 +261,23 @@ class _ActiveSet:
         self.k = k
         self.signs = self._signs_buffer[:k]
 
-    def _grow(self, h: np.ndarray, rho: float) -> bool:
-        """Border ``R`` with the column ``(h, rho)``; False if ``cond_1(R)`` passes ``max_cond``."""
+    def _grow(self, h: np.ndarray, rho: float, cond: float | None = None) -> bool:
+        """Border ``R`` with the column ``(h, rho)``; False if ``cond_1(R)`` passes ``max_cond``.
+
+        ``cond`` is that of the bordered factor if the caller knows it; else LAPACK estimates it.
+        """
         k = self.k
         R = np.empty((k + 1, k + 1), order="F")  # (not zeroed: the copy fills all but row k)
         R[:k, :k] = self._R
         R[k, :k] = 0.0
         R[:k, k] = h
         R[k, k] = rho
-        rcond = lapack.dtrcon(R, norm="1", uplo="U", diag="N")[0]
-        if not rcond * self.max_cond > 1.0:
+        if cond is None:
+            rcond = lapack.dtrcon(R, norm="1", uplo="U", diag="N")[0]
+            cond = 1.0 / rcond if rcond > 0.0 else math.inf
+        if not cond < self.max_cond:
             return False
-        self.cond = 1.0 / rcond
+        self.cond = cond
         self._R = R
         return True
 
@@ -287,19 +292,22 @@ class _ActiveSet:
         self.index.append(j)
         self._resize(k + 1)
 
-    def _delete(self, position: int, R: np.ndarray) -> None:
-        """Forget the feature at ``position``; ``R`` is the factor without it."""
+    def _delete(self, position: int) -> None:
+        """Forget the feature at ``position`` (the factors are the subclass's business)."""
         k = self.k
         self._signs_buffer[position : k - 1] = self._signs_buffer[position + 1 : k]
         del self.index[position]
-        self._R = np.asfortranarray(R)
         self._resize(k - 1)
+
+    def _triangular_solve(self, B: np.ndarray, trans: int = 0) -> np.ndarray:
+        """``R^{-1} B`` (``R^{-T} B`` with ``trans=1``) for ``B`` of shape (k, m)."""
+        return blas.dtrsm(1.0, self._R, B, trans_a=trans)
 
     def _solve(self, mu: float) -> tuple[np.ndarray, np.ndarray]:
         """``B = [r - μ z, -z]`` and ``R^{-1} B = [u(μ), -d]``."""
         self._M[0, 1] = -mu
-        B = self._M.dot(self._rz[:, : self.k]).T  # (M^T [r, z]^T)^T: Fortran order for dtrsm
-        return B, blas.dtrsm(1.0, self._R, B)
+        B = self._M.dot(self._rz[:, : self.k]).T  # (M^T [r, z]^T)^T: Fortran order for LAPACK
+        return B, self._triangular_solve(B)
 
     def coef(self, mu: float) -> np.ndarray:
         """``w_A(μ)`` on the current active set (a fresh solve)."""
@@ -415,7 +423,8 @@ class _QRActiveSet(_ActiveSet):
                              overwrite_qr=True, check_finite=False)
         else:  # the last column: nothing to rotate, r and z keep their first k entries
             R = self._R[:k, :k]
-        self._delete(position, R)
+        self._R = np.asfortranarray(R)
+        self._delete(position)
 
     def _products(self, B, Ud, out):
         np.matmul(self._C[:, : self.k], B, out=out)  # [X, -X]^T Q R [u, -d]
@@ -427,10 +436,13 @@ class _CholeskyActiveSet(_ActiveSet):
 
     A join borders ``R`` after one triangular solve ``R^T h = S G_Aj s_j``; a drop restores
     the triangle with Givens rotations (``scipy.linalg.qr_delete`` on ``R`` as the R factor of
-    itself, ``Q = I``) and solves ``r`` and ``z`` afresh. ``GA`` holds the signed rows
-    ``s_j G[j, :]`` of the active features, each in a slot that stays put while others come and
-    go (``slot[i]`` for the feature at position ``i`` of the factor), so a drop moves one row
-    of length p, not all the later ones.
+    itself, ``Q = I``) and solves ``r`` and ``z`` afresh. ``R`` lives in the leading k x k
+    block of a capacity x capacity Fortran array: a join writes one column, and LAPACK's
+    ``dtrtrs``, told the leading dimension, solves with the block in place (with hundreds of
+    active features, copying R at every join or solve would cost more than the solves).
+    ``GA`` holds the signed rows ``s_j G[j, :]`` of the active features, each in a slot that
+    stays put while others come and go (``slot[i]`` for the feature at position ``i`` of the
+    factor), so a drop moves one row of length p, not all the later ones.
     """
 
     resolve_breakpoints = False
@@ -444,6 +456,20 @@ class _CholeskyActiveSet(_ActiveSet):
         self._GA = np.empty((self.capacity, p))
         self._slot = np.empty(self.capacity, dtype=np.intp)
         self._rz = np.empty((2, self.capacity))
+        self._R = np.empty((self.capacity, self.capacity), order="F")
+        self._norms_1 = (0.0, 0.0)  # ||R||_1 and ||R^{-1}||_1
+
+    def _triangular_solve(self, B, trans=0):
+        return lapack.dtrtrs(self._R[:, : self.k], B, trans=trans)[0]
+
+    def _grow(self, h, rho, cond):
+        if not cond < self.max_cond:
+            return False
+        k = self.k
+        self._R[:k, k] = h  # (below the diagonal the buffer is never read)
+        self._R[k, k] = rho
+        self.cond = cond
+        return True
 
     def add(self, j: int, sign: float) -> bool:
         """Append column ``j`` with ``sign``; False (nothing changed) if it is degenerate."""
@@ -451,12 +477,26 @@ class _CholeskyActiveSet(_ActiveSet):
         if k >= self.capacity or not self._diag[j] > 0:
             return False
         if k:
-            h = blas.dtrsv(self._R, self._G[j, self.index] * (sign * self.signs), trans=1)
-            rho2 = self._diag[j] - h @ h
+            g = self._G[j, self.index] * (sign * self.signs)
+            h = self._triangular_solve(g[:, None], trans=1)[:, 0]
+            rho2 = self._diag[j] - h.dot(h)
         else:
             h, rho2 = np.empty(0), self._diag[j]
-        if not rho2 > _DEGENERATE_PIVOT * self._diag[j] or not self._grow(h, math.sqrt(rho2)):
+        if not rho2 > _DEGENERATE_PIVOT * self._diag[j]:
             return False
+        # cond_1 of the bordered factor from that of R (LAPACK's estimator, several triangular
+        # solves with scaling, costs more than the rest of a step for k in the hundreds):
+        # ||R'||_1 = max(||R||_1, ||h||_1 + rho) and, as R'^{-1} = [[R^{-1}, -R^{-1} h / rho],
+        # [0, 1 / rho]], ||R'^{-1}||_1 = max(||R^{-1}||_1, (||R^{-1} h||_1 + 1) / rho). Exact
+        # after joins; after drops those of the larger factor are kept (deleting a column
+        # cannot increase cond_2).
+        rho = math.sqrt(rho2)
+        inverse_column = 1.0 + (np.abs(self._triangular_solve(h[:, None])).sum() if k else 0.0)
+        norms = (max(self._norms_1[0], np.abs(h).sum() + rho),
+                 max(self._norms_1[1], inverse_column / rho))
+        if not self._grow(h, rho, norms[0] * norms[1]):
+            return False
+        self._norms_1 = norms
         np.multiply(self._G[j], sign, out=self._GA[k])  # slots 0..k-1 are taken, k is free
         self._slot[k] = k
         self._append(j, sign, (sign * self._Xty[j] - h.dot(self._rz[0, :k])) / self._R[k, k])
@@ -471,22 +511,26 @@ class _CholeskyActiveSet(_ActiveSet):
             self._GA[free] = self._GA[k]
             slot[(slot[: k + 1] == k).nonzero()[0]] = free
         slot[position:k] = slot[position + 1 : k + 1]
-        if position < k:
-            _, R = qr_delete(np.eye(k + 1), self._R, position, which="col", check_finite=False)
-            R = R[:k]
-        else:
-            R = self._R[:k, :k]
-        self._delete(position, R)
+        if position < k:  # (the last column goes without rotations)
+            _, R = qr_delete(np.eye(k + 1), np.triu(self._R[: k + 1, : k + 1]), position,
+                             which="col", overwrite_qr=True, check_finite=False)
+            self._R[:k, :k] = R[:k]
+        self._delete(position)
         if k:
             rhs = np.column_stack((self.signs * self._Xty[self.index], np.ones(k)))
-            self._rz[:, :k] = blas.dtrsm(1.0, self._R, rhs, trans_a=1).T
+            self._rz[:, :k] = self._triangular_solve(rhs, trans=1).T
+        else:
+            self._norms_1 = (0.0, 0.0)
 
     def _products(self, B, Ud, out):
         k, p = self.k, self.p
         V = np.empty((k, 2))
-        V[self._slot[:k]] = Ud
-        np.matmul(self._GA[:k].T, V, out=out[:p])  # G_{:A} S [u, -d], rows in slot order
-        np.negative(out[:p], out=out[p:])  # the columns -X
+        V[self._slot[:k]] = Ud  # the rows of GA are in slot order
+        # G_{:A} S [u, -d], as (V^T GA)^T: BLAS streams the k x p rows once (about twice as
+        # fast as GA^T V, whose operand it repacks, for k and p in the thousands).
+        GV = (V.T @ self._GA[:k]).T
+        out[:p] = GV
+        np.negative(GV, out=out[p:])  # the columns -X
 
 
 

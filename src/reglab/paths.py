@@ -616,7 +616,9 @@ class LassoPath(RegularizationPath):
 
     def _run_homotopy(self, lam_min: float) -> None:
         """Compute the breakpoints down to ``lam_min`` (0: the whole path)."""
-        Z, y = self._profiled.X / self._v, self._profiled.y
+        Z, y = self._profiled.X, self._profiled.y
+        if np.any(self._v != 1.0):  # (no copy of X for plain L1)
+            Z = Z / self._v
         if Z.shape[1] and np.any(y):
             homotopy = lasso_homotopy(Z, y, lam_min=lam_min)
             if homotopy.message:
