@@ -12,9 +12,15 @@ from sklearn.linear_model import Lasso, Ridge
 from reglab._validation import ReglabInputError
 from reglab.bases import PolynomialBasis
 from reglab.datasets import load_prostate
-from reglab.paths import fit_path
+from reglab.paths import LassoPath, fit_path
 from reglab.penalties import L1, L2
-from reglab.selection import cross_validate, degree_curve, kfold_indices, validation_curve
+from reglab.selection import (
+    _training_grams,
+    cross_validate,
+    degree_curve,
+    kfold_indices,
+    validation_curve,
+)
 
 
 def _regression(seed=0, n=41, p=5):
@@ -192,6 +198,62 @@ def test_cv_one_standard_error_rule_picks_a_sparser_lasso_on_prostate():
     assert cv.lam_1se > cv.lam_min
     path = fit_path(data.X, data.y, L1(), standardize=True, lams=cv.lams)
     assert path.nonzero[cv.index_1se] <= path.nonzero[cv.index_min]
+
+
+# -- many features: the lasso homotopy works from X^T X, each fold's derived from all the data's
+def test_training_grams_are_each_folds_own():
+    rng = np.random.default_rng(7)
+    # Means far from 0 and unequal scales: the centering must be each fold's own.
+    X = rng.normal(size=(53, 12)) * rng.uniform(0.1, 10.0, size=12) + 100.0
+    folds = kfold_indices(53, 5, seed=1)
+    for held_out, gram in zip(folds, _training_grams(X, folds), strict=True):
+        train = np.setdiff1d(np.arange(53), held_out)
+        centered = X[train] - X[train].mean(axis=0)
+        direct = centered.T @ centered
+        np.testing.assert_allclose(gram, direct, rtol=0, atol=1e-12 * np.abs(direct).max())
+
+
+def _many_features(seed=8, n=330, p=280):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) * rng.uniform(0.5, 3.0, size=p) + rng.normal(size=p)
+    y = X[:, :4] @ np.array([2.0, -1.0, 1.5, 0.5]) + rng.normal(size=n)
+    return X, y
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_lasso_cv_with_many_features_matches_sklearn_fold_by_fold(standardize):
+    X, y = _many_features()
+    assert LassoPath.uses_gram(L1(), X.shape[1])  # the shared-Gram route is the one tested
+    top = _lasso_lam_max(X, y, standardize)
+    lams = np.geomspace(0.9 * top, 0.2 * top, 4)
+    cv = cross_validate(X, y, L1(), folds=3, seed=2, standardize=standardize, lams=lams)
+    folds = kfold_indices(X.shape[0], 3, seed=2)
+    expected = _reference_errors(X, y, folds, cv.lams, "l1", standardize)
+    np.testing.assert_allclose(cv.fold_errors, expected, rtol=1e-8)
+
+
+def test_lasso_cv_with_many_features_and_penalty_factors_matches_folds_fitted_alone():
+    # Penalty factors and standardization both rescale the shared Gram matrix; each fold
+    # fitted on its own computes X^T X from its rows instead.
+    X, y = _many_features(seed=9)
+    penalty = L1(weights=np.random.default_rng(9).uniform(0.5, 2.0, size=X.shape[1]))
+    full = fit_path(X, y, penalty, standardize=True)
+    lams = full.lams[:40]
+    cv = cross_validate(X, y, penalty, folds=4, seed=3, standardize=True, lams=lams)
+    for held_out, errors in zip(kfold_indices(X.shape[0], 4, seed=3), cv.fold_errors,
+                                strict=True):
+        train = np.setdiff1d(np.arange(X.shape[0]), held_out)
+        alone = fit_path(X[train], y[train], penalty, standardize=True, lams=lams,
+                         full_path=False)
+        mse = np.mean((alone.predict(X[held_out]) - y[held_out]) ** 2, axis=1)
+        np.testing.assert_allclose(errors, mse, rtol=1e-9)
+
+
+def test_gram_is_only_taken_by_lasso_penalties():
+    X, y = _regression(seed=3)
+    Xc = X - X.mean(axis=0)
+    with pytest.raises(ReglabInputError, match=r"^gram: is only used by lasso penalties"):
+        fit_path(X, y, L2(), gram=Xc.T @ Xc)
 
 
 def test_cv_rejects_bad_input():

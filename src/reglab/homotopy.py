@@ -80,7 +80,7 @@ from threadpoolctl import ThreadpoolController
 
 from reglab._validation import ReglabInputError, check_finite_array, check_nonnegative
 
-__all__ = ["HomotopyPath", "lasso_homotopy", "piecewise_linear"]
+__all__ = ["HomotopyPath", "gram_based", "lasso_homotopy", "piecewise_linear"]
 
 _TIE = 1e-12
 _TIE_FLOOR = 16 * np.finfo(float).eps
@@ -655,6 +655,14 @@ def lasso_homotopy(
     # costs more than it brings (3x slower on 2 busy cores), so the stepping runs on one.
     with _blas_threads().limit(limits=1, user_api="blas"):
         return _Homotopy(active, Xty, lam_min / 2.0, max_steps).run()
+
+
+def gram_based(n_features: int) -> bool:
+    """Whether :func:`lasso_homotopy` works from ``X^T X`` by default for this many features.
+
+    Then a precomputed ``gram`` saves computing it (see its ``factorization`` parameter).
+    """
+    return n_features > _QR_MAX_FEATURES
 
 
 @cache

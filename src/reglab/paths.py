@@ -41,7 +41,7 @@ from scipy.optimize import brentq
 
 from reglab._validation import ReglabInputError, check_nonnegative, check_positive
 from reglab.design import Design
-from reglab.homotopy import lasso_homotopy, piecewise_linear
+from reglab.homotopy import gram_based, lasso_homotopy, piecewise_linear
 from reglab.penalties import L1, L2, DifferenceL1, ElasticNet, Lp, Penalty
 from reglab.solvers import Certificate, solve, solve_path
 
@@ -589,19 +589,27 @@ class LassoPath(RegularizationPath):
     λ (the signs are fixed there), so both are interpolated exactly and ``R ↦ λ`` is exact too.
     Where the homotopy had to skip a numerically degenerate variable or stopped early, its
     message is in :attr:`warnings` and the certificates say how far from optimal that is.
+
+    ``gram`` is ``X_c^T X_c`` of the centered data before standardization (``design.X`` times
+    ``design.x_scale``), precomputed: cross-validation derives every fold's from all the
+    data's. It is used when the homotopy works from the Gram matrix (:meth:`uses_gram`).
     """
 
     exact = True
 
     def __init__(
         self, design: Design, penalty: Penalty, lams=None, *, n_lams: int = 100,
-        ratio: float | None = None, full_path: bool = True,
+        ratio: float | None = None, full_path: bool = True, gram=None,
     ):
         v = _l1_weights(penalty, design.n_features)
         if v is None:
             raise ReglabInputError("penalty", "must be a lasso penalty for LassoPath", penalty)
         self._profiled = _Profiled(design.X, design.y, v > 0)
         self._v = v[v > 0]
+        self._gram = None  # the Gram matrix of the scaled columns X_j / v_j the homotopy sees
+        if gram is not None and self.uses_gram(penalty, design.n_features):
+            scale = design.x_scale * self._v
+            self._gram = gram / np.outer(scale, scale) if np.any(scale != 1.0) else gram
         n = design.n_samples
         self.breakpoint_warnings: list[str] = []
         stop = 0.0 if full_path or lams is None else float(np.min(lams))
@@ -620,7 +628,7 @@ class LassoPath(RegularizationPath):
         if np.any(self._v != 1.0):  # (no copy of X for plain L1)
             Z = Z / self._v
         if Z.shape[1] and np.any(y):
-            homotopy = lasso_homotopy(Z, y, lam_min=lam_min)
+            homotopy = lasso_homotopy(Z, y, lam_min=lam_min, gram=self._gram)
             if homotopy.message:
                 self.breakpoint_warnings.append(homotopy.message)
             breakpoints, w_pen = homotopy.lams, homotopy.coefs / self._v
@@ -630,6 +638,15 @@ class LassoPath(RegularizationPath):
         self.breakpoint_coefs = self._profiled.full(w_pen)
         self._requested_lam_min = lam_min
         self.__dict__.pop("_breakpoint_R", None)
+
+    @staticmethod
+    def uses_gram(penalty: Penalty, n_features: int) -> bool:
+        """Whether the homotopy works from ``X^T X`` (every feature penalized, and many).
+
+        Then a precomputed ``gram`` saves the ``n p^2`` product.
+        """
+        v = _l1_weights(penalty, n_features)
+        return v is not None and bool(np.all(v > 0)) and gram_based(n_features)
 
     @property
     def complete(self) -> bool:
@@ -858,6 +875,7 @@ def fit_path(
     n_lams: int = 100,
     tol: float = 1e-10,
     full_path: bool = True,
+    gram=None,
 ) -> RegularizationPath:
     r"""Compute the regularization path of ``||y - b - Xw||² + λ P(w)`` over λ.
 
@@ -882,6 +900,9 @@ def fit_path(
     full_path : bool, default True
         For the lasso: follow the homotopy down to λ = 0. ``False`` stops at the smallest λ of
         ``lams`` (all that cross-validation needs); the rest is computed if it is asked for.
+    gram : array-like of shape (n_features, n_features), optional
+        For the lasso: ``X_c^T X_c`` of X centered (``fit_intercept``), before standardization,
+        precomputed; see :class:`LassoPath`. Other penalties reject it.
 
     Returns
     -------
@@ -892,8 +913,11 @@ def fit_path(
         raise ReglabInputError("penalty", "must be a reglab Penalty", penalty)
     design = Design.prepare(X, y, standardize=standardize, fit_intercept=fit_intercept,
                             feature_names=feature_names)
+    lasso = _l1_weights(penalty, design.n_features) is not None
+    if gram is not None and not lasso:
+        raise ReglabInputError("gram", "is only used by lasso penalties", penalty)
     if _quadratic_weights(penalty, design.n_features) is not None:
         return RidgePath(design, penalty, lams, n_lams=n_lams)
-    if _l1_weights(penalty, design.n_features) is not None:
-        return LassoPath(design, penalty, lams, n_lams=n_lams, full_path=full_path)
+    if lasso:
+        return LassoPath(design, penalty, lams, n_lams=n_lams, full_path=full_path, gram=gram)
     return GridPath(design, penalty, lams, n_lams=n_lams, tol=tol)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reglab._validation import ReglabInputError, check_finite_array
-from reglab.paths import fit_path
+from reglab.paths import LassoPath, fit_path
 from reglab.penalties import Penalty
 
 __all__ = [
@@ -142,13 +142,17 @@ def cross_validate(
         lams = fit_path(X, y, penalty, standardize=standardize, n_lams=n_lams,
                         feature_names=feature_names).lams
     lams = np.sort(np.asarray(lams, dtype=float))[::-1]
+    held_outs = kfold_indices(X.shape[0], folds, seed)
+    # A lasso homotopy that works from X^T X gets each fold's from all the data's.
+    grams = (_training_grams(X, held_outs) if LassoPath.uses_gram(penalty, X.shape[1])
+             else [None] * len(held_outs))
     errors = []
-    for held_out in kfold_indices(X.shape[0], folds, seed):
+    for held_out, gram in zip(held_outs, grams, strict=True):
         train = np.ones(X.shape[0], dtype=bool)
         train[held_out] = False
         try:
             path = fit_path(X[train], y[train], penalty, standardize=standardize, lams=lams,
-                            feature_names=feature_names, full_path=False)
+                            feature_names=feature_names, full_path=False, gram=gram)
         except ReglabInputError as error:
             if error.name != "X":
                 raise
@@ -158,6 +162,25 @@ def cross_validate(
         predictions = path.predict(X[held_out])
         errors.append(np.mean((predictions - y[held_out]) ** 2, axis=1))
     return _summarize(lams, np.array(errors), seed)
+
+
+def _training_grams(X: np.ndarray, held_outs: list[np.ndarray]):
+    """Yield ``X_T^T X_T`` for each fold, its training rows ``T`` centered by their own mean.
+
+    With ``X_c = X - mean(X)`` and ``H`` the held-out rows, the training rows centered by their
+    mean are ``X_c[T] - δ`` with ``δ = mean(X_c[T]) = -sum(X_c[H]) / |T|`` (the columns of
+    ``X_c`` sum to 0), so ``X_T^T X_T = X_c^T X_c - X_c[H]^T X_c[H] - |T| δ δ^T``: one
+    ``n p^2`` product for all folds, then ``|H| p^2`` per fold instead of ``|T| p^2``. Both
+    products are of positive semidefinite matrices and the difference keeps most of the
+    first, so nothing cancels.
+    """
+    Xc = X - X.mean(axis=0)
+    full = Xc.T @ Xc
+    for held_out in held_outs:
+        Xh = Xc[held_out]
+        n_train = X.shape[0] - held_out.size
+        delta = Xh.sum(axis=0) / -n_train
+        yield full - Xh.T @ Xh - n_train * np.outer(delta, delta)
 
 
 @dataclass(frozen=True, eq=False)
