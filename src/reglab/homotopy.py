@@ -435,8 +435,8 @@ class _CholeskyActiveSet(_ActiveSet):
     """Cholesky factor of ``S G_AA S`` from the Gram matrix: ``O(k^2 + k p)`` per step.
 
     A join borders ``R`` after one triangular solve ``R^T h = S G_Aj s_j``; a drop restores
-    the triangle with Givens rotations (``scipy.linalg.qr_delete`` on ``R`` as the R factor of
-    itself, ``Q = I``) and solves ``r`` and ``z`` afresh. ``R`` lives in the leading k x k
+    the triangle with Givens rotations of its rows and solves ``r`` and ``z`` afresh (the
+    rotations act on ``R`` alone: there is no Q). ``R`` lives in the leading k x k
     block of a capacity x capacity Fortran array: a join writes one column, and LAPACK's
     ``dtrtrs``, told the leading dimension, solves with the block in place (with hundreds of
     active features, copying R at every join or solve would cost more than the solves).
@@ -511,10 +511,15 @@ class _CholeskyActiveSet(_ActiveSet):
             self._GA[free] = self._GA[k]
             slot[(slot[: k + 1] == k).nonzero()[0]] = free
         slot[position:k] = slot[position + 1 : k + 1]
-        if position < k:  # (the last column goes without rotations)
-            _, R = qr_delete(np.eye(k + 1), np.triu(self._R[: k + 1, : k + 1]), position,
-                             which="col", overwrite_qr=True, check_finite=False)
-            self._R[:k, :k] = R[:k]
+        R = self._R
+        # Without its column `position`, R is upper Hessenberg from there on: a rotation of
+        # rows (i, i + 1) per later column zeroes its subdiagonal entry, in place (LAPACK's
+        # qr_delete would need a full copy of R and a Q to rotate as well).
+        R[: k + 1, position:k] = R[: k + 1, position + 1 : k + 1]
+        for i in range(position, k):
+            a, b = R[i, i], R[i + 1, i]
+            rotation = np.array([[a, b], [-b, a]]) / math.hypot(a, b)
+            R[i : i + 2, i:k] = rotation @ R[i : i + 2, i:k]
         self._delete(position)
         if k:
             rhs = np.column_stack((self.signs * self._Xty[self.index], np.ones(k)))
@@ -692,13 +697,13 @@ class _Homotopy:
         self.offsets = np.column_stack((np.concatenate((-Xty, Xty)), np.ones(2 * self.p)))
         self.excluded: list[int] = []
         self.lams: list[float] = []
-        self.rows: list[tuple[np.ndarray, np.ndarray]] = []  # (support, values) per breakpoint
+        self.rows: list[tuple[list[int], np.ndarray]] = []  # (support, values) per breakpoint
         self.events: list[tuple[int, int, str]] = []
         self.skipped: list[tuple[float, int]] = []
         self.notes: list[str] = []
 
-    def _row(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return np.array(self.active.index, dtype=np.intp), w
+    def _row(self, w: np.ndarray) -> tuple[list[int], np.ndarray]:
+        return list(self.active.index), w
 
     def _coef(self, table: np.ndarray) -> np.ndarray:
         """``w_A`` at the start of the segment of ``table``."""
@@ -771,8 +776,8 @@ class _Homotopy:
                 if bad:
                     return self._resolve(k, mu, sorted(set(joined) | fresh), fresh)
             if not bad:
-                # Exactly 0 at the join; the solve leaves rounding.
-                table[first + size - len(joined) :, 0] = 0.0
+                if joined:  # exactly 0 at the join; the solve leaves rounding
+                    table[first + size - len(joined) :, 0] = 0.0
                 return table
             for i in reversed(bad):
                 j = active.index[i]
@@ -970,8 +975,9 @@ class _Homotopy:
         lams = np.array(self.lams)
         coefs = np.zeros((lams.size, self.p))
         supports = [support for support, _ in self.rows]
-        coefs[np.repeat(np.arange(lams.size), [support.size for support in supports]),
-              np.concatenate(supports)] = np.concatenate([values for _, values in self.rows])
+        coefs[np.repeat(np.arange(lams.size), [len(support) for support in supports]),
+              np.fromiter(itertools.chain.from_iterable(supports), dtype=np.intp)
+              ] = np.concatenate([values for _, values in self.rows])
         # A feature with an event at λ_k is 0 there (it is 0 on one side). The solves say so up
         # to rounding, which can leave a tiny value of the wrong sign: clear those. (After
         # zero-length steps on an ill-conditioned active set the value may also have moved
