@@ -8,6 +8,7 @@ every page and for saved files, in tests/browser/test_lab_wide.py.
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 
 import numpy as np
@@ -19,6 +20,7 @@ from bokeh.models import Span
 from bokeh.plotting import figure
 
 from reglab._validation import ReglabInputError
+from reglab.lab import scrub as scrub_module
 from reglab.lab.frames import FrameStack
 from reglab.lab.scrub import (
     ARIA_LABEL_TAG,
@@ -127,7 +129,7 @@ def test_update_swaps_frames_of_other_counts_and_keeps_the_stop():
                                   new.views["coef"]["w"].ravel())
     assert slider.categories == list(new.texts["label"])
     assert slider.value == new.texts["label"][3]
-    assert readout.text == new.texts["readout"][3]
+    assert readout.text == make_stack().texts["readout"][3]  # written by the browser
     shorter = make_stack(n_frames=2)
     scrub.update(shorter)  # the stop is clipped to the new frame count
     assert scrub.index == 1 and slider.value == shorter.texts["label"][1]
@@ -145,24 +147,33 @@ def test_index_follows_the_slider_value_sent_back_by_the_browser():
     assert scrub.index == 3
 
 
-def test_update_resends_bound_values_the_server_copy_may_have_missed():
+def test_update_resends_values_the_server_copy_may_have_missed(monkeypatch):
     # The browser moves bound models without telling the server, so the server's copy of a
     # cursor's location can be stale; an update must send its value even when it is equal.
     stack = make_stack()
     scrub = Scrubber(stack, name="t", index=2)
-    scrub.slider("label", title="λ", aria_label="λ")
+    slider = scrub.slider("label", title="λ", aria_label="λ")
     cursor = Span(dimension="height")
     scrub.bind(cursor, "location", "lam")
     readout = scrub.readout("readout")
     plot = figure()
     plot.add_layout(cursor)
     document = Document()
-    document.add_root(column(plot, readout))
+    document.add_root(column(plot, readout, slider))
+    # Panel's hold only dispatches inside a served session: record the events unbatched
+    monkeypatch.setattr(scrub_module, "hold", lambda document: contextlib.nullcontext())
     sent = []
     document.on_change(lambda event: sent.append((event.model, getattr(event, "attr", None))))
     scrub.update(make_stack(shift=1.0), index=2)  # same λ and texts at frame 2: equal values
-    assert (cursor, "location") in sent and (readout, "text") in sent
+    assert (cursor, "location") in sent and (slider, "value") in sent
     assert cursor.location == stack.values["lam"][2]
+    # new stops: the slider's value goes after its categories, so that the browser callback
+    # it runs shows the new frame, readouts included (their texts are not sent: the callback
+    # writes them)
+    sent.clear()
+    scrub.update(make_stack(n_frames=7), index=2)
+    assert sent.index((slider, "value")) > sent.index((slider, "categories"))
+    assert (readout, "text") not in sent
 
 
 def test_draw_on_overlay_moves_the_scrubbed_parts_and_gives_legends_still_twins():
@@ -203,14 +214,23 @@ def test_the_stylesheet_script_patches_only_what_it_finds():
     assert "InlineStyleSheet" in script and "textContent !== css" in script
 
 
-def test_settle_moves_every_slider_to_the_stop_a_gesture_ended_on():
+def test_settle_takes_the_stop_a_gesture_ended_on_until_the_first_slider_reports():
     stack = make_stack()
     scrub = Scrubber(stack, name="t", index=1)
     forwards = scrub.slider("label", title="λ", aria_label="λ")
     backwards = scrub.slider("label", title="R", aria_label="R", reverse=True)
     # the backwards face ended on its stop for frame 3; the forwards face is a step behind
     assert scrub.settle(backwards, stack.texts["label"][3]) == 3
-    assert scrub.index == 3 and forwards.value == backwards.value == stack.texts["label"][3]
+    assert scrub.index == 3
+    # nothing is sent back: the browser is ahead of the server (it moves the faces itself)
+    assert forwards.value == stack.texts["label"][1]
+    # the forwards face's own report arrives (a later step): it is the fresher news
+    forwards.value = stack.texts["label"][4]
+    assert scrub.index == 4
+    # the server moving the cursor moves every face
+    scrub.show(2)
+    assert scrub.index == 2
+    assert forwards.value == backwards.value == stack.texts["label"][2]
     with pytest.raises(ReglabInputError, match="must be one of the slider's stops"):
         scrub.settle(forwards, "no such stop")
     with pytest.raises(ReglabInputError, match="must be one of this scrubber's sliders"):

@@ -748,11 +748,7 @@ class LambdaCursor(param.Parameterized):
         stack = self.scrub.stack
         index = frame_for_lambda(stack, lam, self.key)
         if index != self.scrub.index:
-            labels = list(self.lam_slider.categories)
-            self.lam_slider.value = labels[index]  # the browser callback moves the R face
-            if self.R_slider is not None:
-                categories = list(self.R_slider.categories)
-                self.R_slider.value = categories[len(categories) - 1 - index]
+            self.scrub.show(index)
         exact = float(stack.values[self.key][index])
         if exact != self.lam:
             self._moving = True

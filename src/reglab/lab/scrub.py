@@ -75,10 +75,12 @@ function write_readout(div, text) {
   return true
 }
 if (values.__reglab_busy) { return }  // a slider moved by this callback: nothing left to do
-const k = sliders.indexOf(cb_obj)
-const position = cb_obj.categories.indexOf(cb_obj.value)
+// run by a slider (a step, or new categories from the server) or by new values (new frames)
+const k = cb_obj === values ? 0 : sliders.indexOf(cb_obj)
+if (k < 0 || k >= sliders.length) { return }
+const position = sliders[k].categories.indexOf(sliders[k].value)
 const n = values.get_length()
-if (k < 0 || position < 0 || n == null || n === 0) { return }
+if (n == null || position < 0 || position >= n) { return }  // stops not updated yet
 const i = reverse[k] ? n - 1 - position : position
 values.__reglab_busy = true
 try {
@@ -261,7 +263,10 @@ class Scrubber:
         self._attrs: list[str] = []
         self._keys: list[str] = []
         self._index = i
+        self._settled: tuple[int, str] | None = None  # (frame, first slider's value) at settle
         self.callback = CustomJS(code=_SCRUB_JS, args=self._args())
+        # New frames from the server (Scrubber.update) show the current stop's frame.
+        self.values_source.js_on_change("data", self.callback)
 
     # -- the page's handles ------------------------------------------------------------------
     @property
@@ -271,9 +276,15 @@ class Scrubber:
 
     @property
     def index(self) -> int:
-        """The frame shown now, as the server knows it (sliders report their value back)."""
+        """The frame shown now, as the server knows it.
+
+        Read from the first slider's value, which the browser reports at every step, unless
+        a gesture's end (:meth:`settle`) came after its last report.
+        """
         if self._sliders:
             slider, reverse = self._sliders[0], self._reverse[0]
+            if self._settled is not None and slider.value == self._settled[1]:
+                return self._settled[0]
             categories = list(slider.categories)
             if slider.value in categories:
                 position = categories.index(slider.value)
@@ -283,11 +294,11 @@ class Scrubber:
     def settle(self, slider: CategoricalSlider, label: str) -> int:
         """Take the stop ``label`` of ``slider``, where a gesture ended, as the frame shown.
 
-        Call it when the browser reports the end of a gesture (``value_throttled``). The other
-        sliders follow in the browser callback, which BokehJS runs after the gesture's own
-        change has been sent, so the server may hear of them a step later: here every slider's
-        ``value`` is set to that frame at once (the browser already shows it). Returns the
-        frame's index.
+        Call it when the browser reports the end of a gesture (``value_throttled``); returns
+        the frame's index. The other sliders follow in the browser callback, which BokehJS
+        runs after the gesture's own change has been sent, so the server may hear of them a
+        step later: until the first slider reports a new value, :attr:`index` is this frame.
+        Nothing is sent to the browser (it shows this frame, or a later one by now).
         """
         k = next((k for k, s in enumerate(self._sliders) if s is slider), None)
         if k is None:
@@ -297,11 +308,16 @@ class Scrubber:
             raise ReglabInputError("label", "must be one of the slider's stops", label)
         position = categories.index(label)
         i = self._stack.n_frames - 1 - position if self._reverse[k] else position
-        for other, reverse in zip(self._sliders, self._reverse, strict=True):
-            stops = list(other.categories)
-            other.value = stops[len(stops) - 1 - i if reverse else i]
-        self._index = i
+        self._settled = (i, self._sliders[0].value)
         return i
+
+    def show(self, index: int) -> None:
+        """Move every slider to frame ``index`` (from the server: the URL changed, say)."""
+        i = self._stack._index(index)
+        self._settled, self._index = None, i
+        for slider, reverse in zip(self._sliders, self._reverse, strict=True):
+            stops = list(slider.categories)
+            _send(slider, "value", stops[len(stops) - 1 - i if reverse else i])
 
     def slider(
         self,
@@ -348,7 +364,9 @@ class Scrubber:
         self._sliders.append(slider)
         self._reverse.append(bool(reverse))
         self._labels.append(labels)
+        # New categories come with a server update: the callback then shows the new frame.
         slider.js_on_change("value", self.callback)
+        slider.js_on_change("categories", self.callback)
         self.callback.args = self._args()
         return slider
 
@@ -433,6 +451,13 @@ class Scrubber:
         index : int, optional
             The frame to show. By default the current one, clipped to the new frame count;
             pages that keep λ pass ``stack.nearest("lam", old_lam, log=True)``.
+
+        Notes
+        -----
+        With sliders, the readouts' texts are not sent from here: the slider callback, run by
+        the new categories and values, writes them into the page. (A Div text sent from the
+        server makes Bokeh re-lay out the whole page, once per readout.) Their Python copies
+        keep older texts; the browser never reports scrubbed texts back either.
         """
         if not isinstance(stack, FrameStack) or not stack.same_layout(self._stack):
             raise ReglabInputError("stack", "must have the layout of the current stack "
@@ -443,23 +468,27 @@ class Scrubber:
             index = min(self.index, stack.n_frames - 1)
         i = stack._index(index)
         frame = stack.frame(i)
-        self._stack, self._index = stack, i
+        self._stack, self._index, self._settled = stack, i, None
         # Inside a served session, send the changes as one batch (a no-op without a document).
         with hold(self.values_source.document):
             # Order matters in the browser: frames and values first, so that the callback run
-            # by the sliders' new values already sees the new frames.
+            # by the sliders' new categories and values already sees the new frames.
             for view, source in self.frame_sources.items():
                 source.data = _flat_frames(stack, view)
             self.values_source.data = _values(stack)
             for view, source in self.sources.items():
                 source.data = _columns(frame[view])
             for model, attr, key in zip(self._targets, self._attrs, self._keys, strict=True):
+                if self._sliders and isinstance(model, Div) and attr == "text":
+                    continue  # written by the browser callback (see Notes)
                 _send(model, attr, self._current(key))
+            # Each slider's value is sent after its categories, even when Python's copy is
+            # equal, so that the last callback run in the browser shows frame i.
             for slider, labels, reverse in zip(self._sliders, self._labels, self._reverse,
                                                strict=True):
                 categories = self._categories(stack, labels, reverse)
-                position = stack.n_frames - 1 - i if reverse else i
-                slider.update(categories=categories, value=categories[position])
+                slider.categories = categories
+                _send(slider, "value", categories[stack.n_frames - 1 - i if reverse else i])
 
     # -- helpers -----------------------------------------------------------------------------
     def _args(self) -> dict[str, object]:

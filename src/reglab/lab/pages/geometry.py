@@ -385,11 +385,7 @@ class GeometryPage:
             return
         index = self.scrub.stack.nearest("R", float(event.new))
         if index != self.scrub.index:
-            # the λ face first (the scrubber reads its index there); the browser callback
-            # moves the R face, which is set too for the server's copy
-            self.cursor.lam_slider.value = list(self.cursor.lam_slider.categories)[index]
-            R_labels = list(self.cursor.R_slider.categories)
-            self.cursor.R_slider.value = R_labels[len(R_labels) - 1 - index]
+            self.scrub.show(index)
             self._on_cursor("value", None, None)
 
     def _sync_url(self) -> None:

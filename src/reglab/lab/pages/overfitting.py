@@ -389,8 +389,14 @@ class _Plots:
     def _set_ticks(self, view: OverfittingView) -> None:
         ticks, labels = _lambda_ticks(view)
         for plot in (self.errors, self.path):
-            plot.xaxis.ticker = FixedTicker(ticks=ticks, minor_ticks=[])
-            plot.xaxis.major_label_overrides = labels
+            axis = plot.xaxis[0]
+            if isinstance(axis.ticker, FixedTicker):
+                # Update the ticker in place: a new model would make Bokeh re-walk every
+                # model of the document (~0.1 s) at each recompute.
+                axis.ticker.ticks = ticks
+            else:
+                axis.ticker = FixedTicker(ticks=ticks, minor_ticks=[])
+            axis.major_label_overrides = labels
 
     def set_coef_range(self, low: float, high: float) -> None:
         """Set the linear coefficient axis (bars and path)."""
