@@ -3,6 +3,7 @@
 Run by hand (not part of the test suite)::
 
     python benchmarks/bench_core.py            # the lab's sizes
+    python benchmarks/bench_core.py --penalties L1 --repeats 31   # only the lasso lines
     python benchmarks/bench_core.py --large    # also n=10,000 p=1,000 and n=1,000 p=5,000
 
 The issue's targets at the lab's sizes (n <= 200, degree <= 30, any basis): the exact lasso
@@ -56,7 +57,11 @@ def sklearn_ridge_cv(X, y, alphas, folds):
             Ridge(alpha=alpha).fit(X[train], y[train]).predict(X[held_out])
 
 
-def lab_sizes(repeats: int) -> None:
+PENALTIES = {"L1": L1(), "L2": L2(), "ElasticNet": ElasticNet(0.5), "Lp0.5": Lp(0.5),
+             "Lp1.5": Lp(1.5)}
+
+
+def lab_sizes(repeats: int, penalties: list[str]) -> None:
     print("lab sizes: path + 5-fold CV, 100-value grid (median ms; ratio to scikit-learn)")
     print(f"{'design':<26}{'penalty':<18}{'reglab':>10}{'sklearn':>10}{'ratio':>8}  certified")
     for n, degree, basis in [(20, 9, "monomial"), (200, 30, "monomial"), (200, 30, "legendre")]:
@@ -65,7 +70,7 @@ def lab_sizes(repeats: int) -> None:
         folds = kfold_indices(n, 5, 0)
         kfold = KFold(5, shuffle=True, random_state=0)
         label = f"n={n} M={degree} {basis}"
-        for penalty in (L1(), L2(), ElasticNet(0.5), Lp(0.5), Lp(1.5)):
+        for penalty in (PENALTIES[name] for name in penalties):
             path, _ = reglab_path_cv(X, y, penalty)
             ours = median_ms(lambda X=X, y=y, penalty=penalty: reglab_path_cv(X, y, penalty),
                              repeats)
@@ -118,9 +123,11 @@ def large_sizes(repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--penalties", nargs="+", choices=list(PENALTIES), default=list(PENALTIES),
+                        help="the lab-size lines to run (default: all)")
     parser.add_argument("--large", action="store_true")
     args = parser.parse_args()
-    lab_sizes(args.repeats)
+    lab_sizes(args.repeats, args.penalties)
     if args.large:
         large_sizes(max(1, args.repeats // 10))
 
