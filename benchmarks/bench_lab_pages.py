@@ -13,9 +13,8 @@ command, stopped by its own pid):
    with that one page open;
 3. the λ slider: for each of ``--steps`` key presses on the λ handle (ArrowRight/ArrowLeft, ten
    at a time) and each move of a ``--drag-steps``-step mouse drag (8 px per move), the time from
-   the input event to the frame in which every *linked* view has repainted -- the method of
-   benchmarks/bench_lab_scrub.py, which this script imports: ``event.timeStamp`` of the input
-   (capture listener on ``window``), "repainted" when the last linked plot's ``paint()``
+   the input event to the frame in which every *linked* view has repainted: from
+   ``event.timeStamp`` of the input (capture listener on ``window``), "repainted" when the last linked plot's ``paint()``
    returns, "next frame" the start of the animation frame after it (the frame showing the
    update has then been rendered). Linked plots are found from the scrub callback itself:
    visible plots with a glyph on one of its displayed sources or a bound model (a cursor span)
