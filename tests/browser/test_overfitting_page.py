@@ -63,12 +63,8 @@ def shown(lab):
     return lab.page.evaluate(SHOWN_JS)
 
 
-def assert_shows(lab, view, index=None, *, valuetext=True):
-    """Every linked view shows frame ``index`` of ``view`` (default: the slider's); return it.
-
-    ``valuetext=False`` skips the handles' aria-valuetext, which Bokeh leaves stale after a
-    server update of a CategoricalSlider's categories until the handle moves again.
-    """
+def assert_shows(lab, view, index=None):
+    """Every linked view shows frame ``index`` of ``view`` (default: the slider's); return it."""
     now = shown(lab)
     stack = view.stack
     if index is None:
@@ -87,9 +83,8 @@ def assert_shows(lab, view, index=None, *, valuetext=True):
     # the R face shows the same frame, from the other end
     assert now["R_position"] == now["n_R"] - 1 - index
     assert now["R_value"] == values["R_label"]
-    if valuetext:
-        assert now["R_valuetext"] == values["R_label"]
-        assert now["lam_valuetext"] == values["lam_label"]
+    assert now["R_valuetext"] == values["R_label"]
+    assert now["lam_valuetext"] == values["lam_label"]
     return index
 
 
@@ -178,16 +173,16 @@ def test_problem_controls_recompute_and_the_url_round_trips(lab_server, new_lab)
         label=translate("penalty.l1", "en"))
     lasso = view_of("en", penalty="l1", basis="legendre")
     wait_for_frames(lab, lasso)
-    assert_shows(lab, lasso, frame_for_lambda(lasso.stack, lam), valuetext=False)  # λ kept
+    assert_shows(lab, lasso, frame_for_lambda(lasso.stack, lam))  # λ kept
     degree = page.get_by_role("slider", name=translate("control.degree", "en"))
     degree.focus()
     degree.press("ArrowRight")
     final = view_of("en", penalty="l1", basis="legendre", degree=10)
     wait_for_frames(lab, final)
-    index = assert_shows(lab, final, valuetext=False)
+    index = assert_shows(lab, final)
     handle(lab, lang="en").focus()
     handle(lab, lang="en").press("ArrowLeft")
-    index = assert_shows(lab, final, index - 1, valuetext=False)
+    index = assert_shows(lab, final, index - 1)
     # the URL holds the whole state, λ exactly
     page.wait_for_function(
         "(lam) => new URLSearchParams(location.search).get('lam') === lam",
@@ -244,10 +239,10 @@ def test_bad_input_shows_a_message_and_the_page_keeps_working(lab_server, new_la
     expect(page.locator(".alert-warning").first).to_contain_text(
         translate("page.overfitting.controls.rule.integer", "en", low="2", high="200"))
     expect(box).to_have_value("10")
-    assert_shows(lab, view, valuetext=False)  # the previous problem is kept
+    assert_shows(lab, view)  # the previous problem is kept
     handle(lab, lang="en").focus()
     handle(lab, lang="en").press("ArrowRight")
-    assert_shows(lab, view, view.start + 1, valuetext=False)
+    assert_shows(lab, view, view.start + 1)
     box.fill("20")
     box.press("Enter")
     wait_for_frames(lab, view_of("en", n=20))
@@ -258,7 +253,7 @@ def test_bad_input_shows_a_message_and_the_page_keeps_working(lab_server, new_la
         label=translate("penalty.none", "en"))
     least_squares = view_of("en", n=20, penalty="none")
     wait_for_frames(lab, least_squares)
-    assert_shows(lab, least_squares, 0, valuetext=False)
+    assert_shows(lab, least_squares, 0)
     assert lab.prop(LAM_SLIDER, "disabled") is True and lab.prop(R_SLIDER, "disabled") is True
     for note in least_squares.notes:
         expect(page.get_by_text(note[:40]).first).to_be_visible()

@@ -171,6 +171,24 @@ _STYLESHEET_JS = """
 })()
 """
 
+# Bokeh 3.9's CategoricalSlider formats the handle's aria-valuetext with the categories its
+# noUiSlider was created with (updateOptions never replaces noUiSlider's ariaFormat, and a
+# re-render reuses the noUiSlider), so after a server update a screen reader would read the old
+# stack's labels. Creating a new noUiSlider when the categories change fixes that (this uses two
+# private fields of the view; the browser tests check the result); the handle's accessible name,
+# set once by the aria script, is carried over.
+_REBUILD_SLIDER_JS = """
+const view = Bokeh.index.find_one(cb_obj)
+if (view == null || view._noUiSlider == null) { return }
+const old = view.shadow_el.querySelector("[role=slider]")
+const label = old == null ? null : old.getAttribute("aria-label")
+view._noUiSlider.destroy()
+view.slider_el = null
+view.rerender()
+const handle = view.shadow_el.querySelector("[role=slider]")
+if (handle != null && label != null) { handle.setAttribute("aria-label", label) }
+"""
+
 # A legend twin's visibility, toggled by a legend click, passed on to the renderer it stands for.
 _FOLLOW_TWIN_JS = ("const r = cb_obj.document.get_model_by_id(id);"
                    "if (r) { r.visible = cb_obj.visible }")
@@ -364,9 +382,10 @@ class Scrubber:
         self._sliders.append(slider)
         self._reverse.append(bool(reverse))
         self._labels.append(labels)
-        # New categories come with a server update: the callback then shows the new frame.
+        # New categories come with a server update: the handle is rebuilt (its screen-reader
+        # text) and the callback shows the new frame.
         slider.js_on_change("value", self.callback)
-        slider.js_on_change("categories", self.callback)
+        slider.js_on_change("categories", CustomJS(code=_REBUILD_SLIDER_JS), self.callback)
         self.callback.args = self._args()
         return slider
 

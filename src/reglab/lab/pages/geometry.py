@@ -22,7 +22,7 @@ from typing import Any
 
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, CustomJS, Legend, LegendItem, Range1d, Span
+from bokeh.models import ColumnDataSource, Legend, LegendItem, Range1d, Span
 from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
 
@@ -69,23 +69,6 @@ SOLUTION_COLOR = "#d62728"
 # Filled contour bands, dark (low loss, near w*) to light.
 _BANDS = ("#3b6fb6", "#4a7dbf", "#5a8bc8", "#6b99d0", "#7ca6d7", "#8db3dd", "#9ebfe3",
           "#afcae8", "#bfd5ed", "#cedff1", "#dce8f5", "#e8f0f8", "#f2f6fb", "#f9fbfd")
-
-# Bokeh's CategoricalSlider hands noUiSlider a new label format when its categories change,
-# but noUiSlider keeps the aria-valuetext formatter it was created with (``ariaFormat`` is not
-# among the options ``updateOptions`` changes), so after a server recompute the handle would
-# read out the label of the same position in the *old* stack. This puts the slider's own value
-# back after every change, once noUiSlider has written its stale text. It belongs in
-# reglab.lab.scrub (every page whose recompute changes the labels has the problem).
-_ARIA_VALUE_JS = """
-setTimeout(() => {
-  const view = Bokeh.index.find_one(cb_obj)
-  const handle = view != null && view.shadow_el != null
-    ? view.shadow_el.querySelector("[role=slider]") : null
-  if (handle != null && handle.getAttribute("aria-valuetext") !== cb_obj.value) {
-    handle.setAttribute("aria-valuetext", cb_obj.value)
-  }
-}, 0)
-"""
 
 # Which widget events recompute the frames: sliders on release (a drag would recompute at
 # every step), the others on every change.
@@ -190,10 +173,6 @@ class GeometryPage:
 
         self.scrub = Scrubber(stack, name=SLUG, index=index)
         self.cursor = lambda_cursor(self.scrub, lang, live=live, width=PLOT_SIZE)
-        aria_fix = CustomJS(code=_ARIA_VALUE_JS)
-        for slider in (self.cursor.lam_slider, self.cursor.R_slider):
-            slider.js_on_change("value", aria_fix)
-            slider.js_on_change("categories", aria_fix)
         bg = background(self.state)
         self._build_plot(bg)
         self._build_controls()

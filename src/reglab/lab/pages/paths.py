@@ -89,24 +89,6 @@ if (i >= 0 && i < slider.categories.length) {
 }
 """
 
-# Bokeh 3.9's CategoricalSlider formats the handle's aria-valuetext with the categories its
-# noUiSlider was created with (updateOptions never replaces noUiSlider's ariaFormat, and a
-# re-render reuses the noUiSlider), so after a recompute a screen reader would read the old
-# stack's labels. Creating a new noUiSlider when the categories change fixes that (this uses
-# two private fields of the view; the browser tests check the result); the handle's accessible
-# name, set once by the lab's aria script, is carried over.
-_REBUILD_SLIDER_JS = """
-const view = Bokeh.index.find_one(cb_obj)
-if (view == null || view._noUiSlider == null) { return }
-const old = view.shadow_el.querySelector("[role=slider]")
-const label = old == null ? null : old.getAttribute("aria-label")
-view._noUiSlider.destroy()
-view.slider_el = null
-view.rerender()
-const handle = view.shadow_el.querySelector("[role=slider]")
-if (handle != null && label != null) { handle.setAttribute("aria-label", label) }
-"""
-
 # Widget kinds of the problem controls (their types, bounds and defaults are in FIELDS).
 _INTEGER_INPUTS = ("degree", "n_samples", "data_seed", "folds", "seed")
 _FLOAT_INPUTS = ("noise", "l1_ratio")
@@ -258,8 +240,6 @@ class _PathsPage:
 
         # The cursor's two faces, the jumps to λ_min / λ_1se and the per-frame readouts.
         self.cursor = lambda_cursor(scrub, self.lang, live=self.live, width=420)
-        for slider in (self.cursor.lam_slider, self.cursor.R_slider):
-            slider.js_on_change("categories", CustomJS(code=_REBUILD_SLIDER_JS))
         self.goto = {}
         for key, flag in (("min", "is_min"), ("1se", "is_1se")):
             button = Button(label=self._t(f"page.paths.goto_{key}"), width=130,
