@@ -318,6 +318,18 @@ def test_show_returns_a_page_for_jupyter_without_navigation():
     header = view.objects[0].object
     assert "reglab regularization lab" in header and "<nav" not in header
     assert pn.config.inline  # BokehJS and Panel's JS from the package, not the CDN
+    scripts = view.objects[-1].object  # no language links, so no script keeping the state
+    assert "InlineStyleSheet" in scripts and "hreflang" not in scripts
+
+
+def test_served_pages_switch_language_keeping_their_query():
+    from reglab.lab.app import page_view
+
+    view = page_view("paths", "ja")
+    header, scripts = view.objects[0].object, view.objects[-1].object
+    assert 'hreflang="en"' in header and 'href="./paths?lang=en"' in header
+    # the links work without script; the script keeps the rest of the query on click
+    assert 'query.set("lang", link.getAttribute("hreflang"))' in scripts
 
 
 def test_server_entry_refuses_bad_arguments(capsys):

@@ -203,21 +203,31 @@ def test_problem_controls_recompute_and_the_url_round_trips(lab_server, new_lab)
 
 def test_language_switch_changes_the_texts(lab_server, new_lab):
     lab = new_lab("en-US")
-    lab.open(f"{lab_server}/{NAME}?lang=en")
+    lab.open(f"{lab_server}/{NAME}?lang=en&degree=5&penalty=l1")
     page = lab.page
     expect(page.get_by_role("heading", name=translate("page.overfitting.title", "en"))
            ).to_be_visible()
     title = "() => Bokeh.documents[0].get_model_by_name('overfitting.errors_plot').title.text"
     assert page.evaluate(title) == translate("page.overfitting.plot.errors", "en")
-    assert_shows(lab, view_of("en"), view_of("en").start)
+    english = view_of("en", degree=5, penalty="l1")
+    index = assert_shows(lab, english, english.start)
+    handle(lab, lang="en").focus()
+    handle(lab, lang="en").press("ArrowRight")  # a state of the learner's own
+    assert_shows(lab, english, index + 1)
+    lam = repr(float(english.stack.values["lam"][index + 1]))
+    page.wait_for_function("(lam) => new URLSearchParams(location.search).get('lam') === lam",
+                           arg=lam)
     page.get_by_role("link", name=translate("app.language.ja", "en")).click()
-    lab.open(page.url)  # wait until the Japanese page is ready
+    page.wait_for_url(re.compile(r".*lang=ja.*"))
+    lab.wait_ready()  # the Japanese page, in the same state
+    query = dict(parse_qsl(urlsplit(page.url).query))
+    assert (query["degree"], query["penalty"], query["lam"]) == ("5", "l1", lam)
     expect(page.get_by_role("heading", name=translate("page.overfitting.title", "ja"))
            ).to_be_visible()
     title = "() => Bokeh.documents[0].get_model_by_name('overfitting.errors_plot').title.text"
     assert page.evaluate(title) == translate("page.overfitting.plot.errors", "ja")
     expect(page.get_by_text(translate("page.overfitting.lead", "ja")[:20])).to_be_visible()
-    assert_shows(lab, view_of("ja"), view_of("ja").start)
+    assert_shows(lab, view_of("ja", degree=5, penalty="l1"), index + 1)
     page.screenshot(path="/tmp/reglab_overfitting_ja_switched.png", full_page=True)
     lab.assert_clean()
 

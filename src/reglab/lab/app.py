@@ -57,6 +57,28 @@ def session_language(default: Language | None = None) -> Language:
     return negotiate_language(accept)
 
 
+# The header's language links carry only ``?lang=``; clicked, they keep the page's whole state
+# (its query string) and change the language alone. The header lives in a shadow root, so the
+# click is caught on the window and its link found in the event's composed path.
+_LANGUAGE_SWITCH_JS = """<script>
+(function () {
+  if (window.__reglab_language_switch) { return }
+  window.__reglab_language_switch = true
+  window.addEventListener("click", (event) => {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey
+        || event.shiftKey || event.altKey) { return }
+    const link = event.composedPath().find(
+      (el) => el instanceof HTMLAnchorElement && el.hasAttribute("hreflang"))
+    if (link == null) { return }
+    const query = new URLSearchParams(window.location.search)
+    query.set("lang", link.getAttribute("hreflang"))
+    event.preventDefault()
+    window.location.assign(new URL(link.href).pathname + "?" + query.toString())
+  }, true)
+})()
+</script>"""
+
+
 def _header(page: PageInfo, lang: Language, *, nav: bool) -> pn.pane.HTML:
     parts = [f'<span class="reglab-brand">{html.escape(translate("app.title", lang))}</span>']
     if nav:
@@ -103,8 +125,8 @@ def page_view(slug: str, lang: Language, *, live: bool = True, nav: bool = True,
     lang = check_language(lang)
     page = find_page(slug)
     content = page.build(lang, live=live, state=dict(state or {}))
-    scripts = pn.pane.HTML(aria_label_script() + unchanged_stylesheets_script(), width=0,
-                           height=0, margin=0)
+    scripts = pn.pane.HTML(aria_label_script() + unchanged_stylesheets_script()
+                           + (_LANGUAGE_SWITCH_JS if nav else ""), width=0, height=0, margin=0)
     return pn.Column(_header(page, lang, nav=nav), content, scripts,
                      sizing_mode="stretch_width", name=f"reglab.{slug}")
 
