@@ -181,8 +181,13 @@ def test_message_area_hides_when_empty_and_escapes_text():
         pn.pane.Markdown(area.pane.object)._transform_object(area.pane.object)["object"])
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered
     assert "*bold*" in rendered and "<em>" not in rendered
+    assert '<div role="alert">' in rendered  # a warning is announced at once
     area.show("a", "b", alert_type="danger")
-    assert area.pane.alert_type == "danger" and area.pane.object.count("\n\n") == 1
+    assert area.pane.alert_type == "danger"
+    assert area.pane.object == '<div role="alert">\n\na\n\nb\n\n</div>'  # one paragraph each
+    notes = MessageArea("info")
+    notes.show("a note")
+    assert notes.pane.object.startswith('<div role="status">')  # announced when idle
     area.clear()
     assert area.pane.visible is False and area.lines == []
     area.show()

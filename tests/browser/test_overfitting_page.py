@@ -238,6 +238,7 @@ def test_bad_input_shows_a_message_and_the_page_keeps_working(lab_server, new_la
     page = lab.page
     alert = page.locator(".alert-warning").first
     expect(alert).to_contain_text("degree = 99")
+    expect(page.get_by_role("alert")).to_contain_text("degree = 99")  # announced
     expect(alert).to_contain_text("noise = loud")
     view = view_of("en")
     assert_shows(lab, view, view.start)  # the defaults, not a crash

@@ -544,7 +544,10 @@ class MessageArea:
         if not self.lines:
             self.clear()
             return
-        self.pane.param.update(object="\n\n".join(_plain(line) for line in self.lines),
+        # Screen readers announce a warning at once (role="alert"), a note when idle.
+        role = "alert" if self.pane.alert_type in ("warning", "danger") else "status"
+        text = "\n\n".join(_plain(line) for line in self.lines)
+        self.pane.param.update(object=f'<div role="{role}">\n\n{text}\n\n</div>',
                                visible=True)
 
     def add(self, *lines: str) -> None:
