@@ -6,7 +6,7 @@ from sklearn.linear_model import Lasso, lars_path
 
 from reglab._validation import ReglabInputError
 from reglab.bases import polynomial_features
-from reglab.homotopy import HomotopyPath, lasso_homotopy
+from reglab.homotopy import HomotopyPath, _CholeskyActiveSet, _QRActiveSet, lasso_homotopy
 
 FACTORIZATIONS = ["qr", "cholesky"]
 
@@ -248,6 +248,56 @@ def test_duplicate_column_is_skipped_and_the_path_stays_optimal():
     reference = lasso_homotopy(X5, y)
     fit = path.coefs_at(reference.lams) @ X.T
     np.testing.assert_allclose(fit, reference.coefs @ X5.T, atol=1e-10)
+
+
+# -- the factorizations themselves -----------------------------------------------------------
+def test_cholesky_tracks_the_exact_condition_number_and_refuses_beyond_its_limit():
+    # Raw monomials: every join multiplies cond(R) by ~5-10, until a join would pass 1e6.
+    rng = np.random.default_rng(16)
+    t = np.sort(rng.uniform(0.0, 1.0, 50))
+    X = np.column_stack([t**j for j in range(1, 11)])
+    active = _CholeskyActiveSet(X.T @ X, X.T @ rng.normal(size=50), 50)
+    refused = 0
+    for j in range(X.shape[1]):
+        joined = active.add(j, -1.0 if j % 3 == 0 else 1.0)
+        refused += not joined
+        R = np.triu(active._R[: active.k, : active.k])
+        np.testing.assert_allclose(R.T @ R, (X.T @ X)[np.ix_(active.index, active.index)]
+                                   * np.outer(active.signs, active.signs), rtol=1e-12)
+        assert np.linalg.cond(R, 1) < 1e6
+        if joined:  # exact from the bordering (no drops here), not an estimate
+            assert active.cond == pytest.approx(np.linalg.cond(R, 1), rel=1e-10)
+    assert 0 < refused < X.shape[1]
+
+
+def test_qr_factors_stay_consistent_through_many_drops(monkeypatch):
+    # Raw monomials of degree 30: dozens of drops, nearly all rotating the stacked Q,
+    # C = [X, -X]^T Q and r = Q^T y; after each, compare with them formed afresh.
+    X, y = _monomial_problem(100)
+    errors = []
+    remove = _QRActiveSet.remove
+
+    def checked_remove(self, position):
+        remove(self, position)
+        k, p = self.k, self.p
+        atoms = [j if s > 0 else j + p for j, s in zip(self.index, self.signs, strict=True)]
+        columns, Q = self._X2[:, atoms], self._Q[:, :k]
+        errors.append(max(np.abs(Q @ self._R - columns).max() / np.abs(columns).max(),
+                          np.abs(Q.T @ Q - np.eye(k)).max(),
+                          np.abs(self._C[:, :k] - self._X2.T @ Q).max() / np.abs(self._X2).max(),
+                          np.abs(self._rz[0, :k] - Q.T @ y).max() / np.linalg.norm(y)))
+
+    def checked_remove_z(self, position):  # and z solves R^T z = 1 (R up to cond ~1e7)
+        checked_remove(self, position)
+        z_errors.append(np.abs(self._R.T @ self._rz[1, : self.k] - 1.0).max())
+
+    z_errors = []
+    monkeypatch.setattr(_QRActiveSet, "remove", checked_remove_z)
+    path = lasso_homotopy(X, y)
+    assert len(errors) > 50
+    assert max(errors) < 1e-13
+    assert max(z_errors) < 1e-11
+    assert path.kkt_residuals[path.lams > 1e-7 * path.lam_max].max() < 1e-10
 
 
 # -- stopping -------------------------------------------------------------------------------

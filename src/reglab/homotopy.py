@@ -306,7 +306,7 @@ class _ActiveSet:
     def _solve(self, mu: float) -> tuple[np.ndarray, np.ndarray]:
         """``B = [r - μ z, -z]`` and ``R^{-1} B = [u(μ), -d]``."""
         self._M[0, 1] = -mu
-        B = self._M.dot(self._rz[:, : self.k]).T  # (M^T [r, z]^T)^T: Fortran order for LAPACK
+        B = self._M.dot(self._rz[:, : self.k]).T  # (M [r; z])^T: k x 2, Fortran order
         return B, self._triangular_solve(B)
 
     def coef(self, mu: float) -> np.ndarray:
@@ -430,7 +430,6 @@ class _QRActiveSet(_ActiveSet):
         np.matmul(self._C[:, : self.k], B, out=out)  # [X, -X]^T Q R [u, -d]
 
 
-
 class _CholeskyActiveSet(_ActiveSet):
     """Cholesky factor of ``S G_AA S`` from the Gram matrix: ``O(k^2 + k p)`` per step.
 
@@ -536,7 +535,6 @@ class _CholeskyActiveSet(_ActiveSet):
         GV = (V.T @ self._GA[:k]).T
         out[:p] = GV
         np.negative(GV, out=out[p:])  # the columns -X
-
 
 
 def _data_correlations(X: np.ndarray, y: np.ndarray, coefs: np.ndarray) -> np.ndarray:
