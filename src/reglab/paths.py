@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.optimize import brentq
 
 from reglab._validation import ReglabInputError, check_nonnegative, check_positive
 from reglab.design import Design
@@ -573,6 +572,10 @@ class RidgePath(RegularizationPath):
             low -= 20.0
         while f(high) > 0:
             high += 20.0
+        # imported here: scipy.optimize takes about a second to import (at every start of
+        # the lab), and only the ridge path's inverses (λ for a given R or df) need it
+        from scipy.optimize import brentq
+
         return brentq(f, low, high, xtol=1e-15, rtol=4 * _EPS, maxiter=500)
 
 
