@@ -904,7 +904,7 @@ def fit_path(
         For the lasso: follow the homotopy down to λ = 0. ``False`` stops at the smallest λ of
         ``lams`` (all that cross-validation needs); the rest is computed if it is asked for.
     gram : array-like of shape (n_features, n_features), optional
-        For the lasso: ``X_c^T X_c`` of X centered (``fit_intercept``), before standardization,
+        For the lasso: ``X^T X`` of X centered (when ``fit_intercept``) but not standardized,
         precomputed; see :class:`LassoPath`. Other penalties reject it.
 
     Returns
