@@ -228,9 +228,9 @@ class RegularizationPath(ABC):
         X, y = design.X, design.y
         free = (penalty.weights_for(design.n_features) == 0) if penalty.separable else None
         if free is None or not free.any():
-            return 2.0 * X.T @ y
+            return 2.0 * (X.T @ y)
         w_free = np.linalg.lstsq(X[:, free], y, rcond=None)[0]
-        gradient = 2.0 * X.T @ (y - X[:, free] @ w_free)
+        gradient = 2.0 * (X.T @ (y - X[:, free] @ w_free))
         gradient[free] = 0.0  # exactly: the free coefficients are at their optimum
         return gradient
 
@@ -822,7 +822,7 @@ def _difference_lam_max(design: Design, penalty: DifferenceL1) -> float:
     D = penalty.matrix(design.n_features)
     null = np.linalg.svd(D)[2][D.shape[0]:].T  # basis of null(D): polynomials of low degree
     coef = np.linalg.lstsq(X @ null, y, rcond=None)[0]
-    gradient = 2.0 * X.T @ (y - X @ null @ coef)
+    gradient = 2.0 * (X.T @ (y - X @ null @ coef))
     u = np.linalg.lstsq(D.T, gradient, rcond=None)[0]
     return float(np.max(np.abs(u), initial=0.0))
 
