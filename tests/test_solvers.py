@@ -319,7 +319,9 @@ def test_ridge_and_lp2_solve_the_normal_equations():
 
 
 @pytest.mark.parametrize("penalty", [L1(weights=[0, 1, 2, 1, 0.5]), L2(weights=[0, 1, 2, 1, 0.5]),
-                                     ElasticNet(0.3, weights=[0, 1, 2, 1, 0.5])], ids=repr)
+                                     ElasticNet(0.3, weights=[0, 1, 2, 1, 0.5]),
+                                     Lp(1.5, weights=[0, 1, 2, 1, 0.5]),
+                                     Lp(3.0, weights=[0, 1, 2, 1, 0.5])], ids=repr)
 def test_reported_kkt_is_the_penalty_subdifferential_distance(penalty):
     X, y = random_problem(n=30, p=5, seed=20)
     for lam in (0.1, 3.0, 30.0):
@@ -387,6 +389,144 @@ def test_lp_tends_to_the_lasso_as_p_decreases_to_one():
         distances.append(np.max(np.abs(result.w - lasso)))
     assert all(b < a for a, b in zip(distances, distances[1:], strict=False))
     assert distances[-1] < 0.05 * np.max(np.abs(lasso))
+
+
+def lp_gradient(X, y, p, v, lam, w):
+    """∇F of ||y - Xw||^2 + lam sum_j v_j |w_j|^p (p > 1), written out from scratch."""
+    return -2 * X.T @ (y - X @ w) + lam * v * p * np.abs(w) ** (p - 1) * np.sign(w)
+
+
+def legendre_problem(degree, n=200, seed=1):
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0.0, 1.0, n))
+    X = np.polynomial.legendre.legvander(2 * x - 1, degree)[:, 1:]
+    y = np.sin(2 * np.pi * x) + 0.3 * rng.standard_normal(n)
+    return standardize(X, y)
+
+
+@pytest.mark.parametrize("p", [1.1, 1.5, 1.9, 2.5, 3.0])
+@pytest.mark.parametrize("problem", [monomial_problem, legendre_problem])
+def test_smooth_lp_path_is_stationary_on_degree30_designs(problem, p):
+    # The lab's workload: 100 λ from 1e3 ||X||_2^2 down to 1e-4 of it (the default grid),
+    # each start extrapolated from the previous answers. Every answer must be stationary,
+    # checked here from scratch (cond(X) ~ 1e17 for the monomials).
+    X, y = problem(30)
+    lams = 1e3 * np.linalg.norm(X, 2) ** 2 * np.logspace(0, -4, 100)
+    v = np.ones(X.shape[1])
+    scale = np.max(np.abs(2 * X.T @ y))
+    for lam, result in zip(lams, solve_path(X, y, Lp(p), lams), strict=True):
+        assert result.converged, (lam, result.message)
+        assert result.certificate.kind == "duality_gap" and result.certificate.value <= TOL
+        assert np.max(np.abs(lp_gradient(X, y, p, v, lam, result.w))) <= 1e-9 * scale
+        assert result.objective == pytest.approx(objective(X, y, Lp(p), lam, result.w),
+                                                 rel=1e-12)
+
+
+@pytest.mark.parametrize("p", [1.2, 1.5, 1.8, 3.0])
+def test_smooth_lp_path_matches_quasi_newton_at_every_lambda(p):
+    X, y = random_problem(n=40, p=4, seed=24)
+    v = np.array([0.0, 1.0, 0.5, 2.0])  # the first coefficient is not penalized
+    lams = np.logspace(2, -2, 9)
+    for lam, result in zip(lams, solve_path(X, y, Lp(p, weights=v), lams), strict=True):
+        def F(w, lam=lam):
+            r = y - X @ w
+            return r @ r + lam * np.sum(v * np.abs(w) ** p)
+
+        def grad(w, lam=lam):
+            return lp_gradient(X, y, p, v, lam, w)
+
+        reference = minimize(F, np.zeros(4), jac=grad, method="BFGS", options={"gtol": 1e-12})
+        assert result.converged, result.message
+        assert result.objective <= reference.fun * (1 + 1e-13)
+        np.testing.assert_allclose(result.w, reference.x, atol=1e-6)
+        assert np.max(np.abs(grad(result.w))) <= 1e-9 * np.max(np.abs(2 * X.T @ y))
+
+
+@pytest.mark.parametrize("order", ["increasing", "shuffled"])
+@pytest.mark.parametrize("p", [1.05, 1.5, 3.0])
+def test_lp_path_in_any_order_equals_cold_solves(p, order):
+    # Starts are extrapolated only along steps of one direction and comparable length, and
+    # only when F is lower there than at the warm start: any order gives the same answers.
+    X, y = monomial_problem(8, n=60)
+    lams = np.logspace(1.5, -3, 12)
+    lams = lams[::-1] if order == "increasing" else np.random.default_rng(3).permutation(lams)
+    for lam, warm in zip(lams, solve_path(X, y, Lp(p), lams), strict=True):
+        cold = solve(X, y, Lp(p), lam)
+        assert warm.converged and cold.converged, (warm.message, cold.message)
+        np.testing.assert_allclose(warm.w, cold.w, rtol=1e-7, atol=1e-7 * np.abs(cold.w).max())
+        assert warm.objective == pytest.approx(cold.objective, rel=1e-11)
+
+
+@pytest.mark.parametrize("p", [1.5, 3.0])
+def test_capped_lp_path_has_honest_certificates(p):
+    # Two Newton steps per λ: some answers are reached, some stop short (a few with the gap
+    # already within tol: it is quadratic in the gradient). Every certificate must bound the
+    # relative suboptimality, measured against a fully converged solve, and an answer stopped
+    # by the cap must not claim convergence, whatever its certificate.
+    X, y = random_problem(n=40, p=6, seed=17)
+    lams = np.logspace(2, -3, 20)
+    capped = solve_path(X, y, Lp(p), lams, max_iter=2)
+    stopped = ["stopped after 2 steps" in result.message for result in capped]
+    assert any(stopped) and not all(stopped)
+    assert any(short and r.certificate.ok for short, r in zip(stopped, capped, strict=True))
+    for lam, result, short in zip(lams, capped, stopped, strict=True):
+        best = solve(X, y, Lp(p), lam)
+        assert best.converged
+        F = objective(X, y, Lp(p), lam, result.w)
+        assert result.objective == pytest.approx(F, rel=1e-12)
+        assert (F - best.objective) / F <= result.certificate.value + 1e-13
+        assert result.certificate.value == pytest.approx(
+            duality_gap(X, y, Lp(p), lam, result.w), rel=1e-9, abs=1e-16)
+        assert result.converged == (not short and result.certificate.ok)
+        if result.converged:
+            np.testing.assert_allclose(result.w, best.w, rtol=1e-6,
+                                       atol=1e-6 * np.abs(best.w).max())
+
+
+@pytest.mark.parametrize(("ty", "norm2", "C", "q"), [
+    (0.025741585694480006, 6.503032644641807e-06, 0.0005096055882928824, 101.0),  # p = 1.01
+    (1.0, 1e-8, 1e3, 101.0), (2.0, 0.5, 1e-6, 21.0), (1.0, 1.0, 1.0, 3.0), (3.0, 2.0, 0.0, 1.5),
+])
+def test_power_dual_scale_matches_a_grid_search(ty, norm2, C, q):
+    # max_{s >= 0} 2 s ty - s^2 norm2 - C s^q, the dual value along the residual's ray. The
+    # first case (from an Lp(1.01) certificate) once overflowed s^(q-1) in a Python float.
+    from reglab.solvers import _best_power_dual
+
+    s = np.geomspace(1e-12, ty / norm2, 400_001)
+    with np.errstate(over="ignore", divide="ignore"):
+        values = 2 * s * ty - s * s * norm2 - np.exp(q * np.log(s) + np.log(C))
+    best = float(np.max(values))
+    assert _best_power_dual(ty, norm2, C, q) == pytest.approx(best, rel=1e-7)
+
+
+@pytest.mark.parametrize("p", [1.01, 1.05, 1.5, 3.0])
+def test_lp_relative_gap_is_at_most_one(p):
+    # The dual value at θ = 0 is 0 <= F*, so the best scaled dual point gives a relative gap
+    # of at most 1 at any w. Near p = 1 (q = p / (p - 1) large) its s^q term spans hundreds
+    # of decades: the scale must still be found, not a point far beyond the maximizer.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((10, 25))
+    y = rng.standard_normal(10)
+    least_squares = np.linalg.lstsq(X, y, rcond=None)[0]
+    for fraction in (1e-2, 1e-4, 1e-6):
+        lam = fraction * lam_max_l1(X, y)
+        for w in (0.99 * least_squares, 0.5 * least_squares, rng.standard_normal(25)):
+            gap = duality_gap(X, y, Lp(p), lam, w)
+            assert 0 <= gap <= 1 + 1e-12, (fraction, gap)
+
+
+def test_lp_near_one_dual_bound_does_not_overflow():
+    # p = 1.01, q = 101, more features than samples: the dual bound's s^(q-1) overflowed a
+    # Python float (OverflowError) in its line search.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((10, 25))
+    y = rng.standard_normal(10)
+    lam = 5.6e-5 * lam_max_l1(X, y)
+    result = solve(X, y, Lp(1.01), lam)
+    assert result.converged, result.message
+    assert result.certificate.value <= TOL
+    v = np.ones(25)
+    assert np.max(np.abs(lp_gradient(X, y, 1.01, v, lam, result.w))) <= 1e-9 * lam_max_l1(X, y)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

@@ -44,7 +44,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import LinAlgError
 from scipy.linalg.lapack import dpotrf, dpotrs
 
 from reglab._validation import (
@@ -73,6 +72,9 @@ _INNER = 1e-3
 # Newton's methods stop when the gradient is this fraction of tol (relative): quadratic
 # convergence takes them well below it in the same step that crosses it.
 _NEWTON_STOP = 1e-1
+# Along a path, Lp starts are extrapolated from the last two answers when these are no further
+# apart than this in log λ (a factor 10; the default grids step by factors 1.1 to 1.2).
+_LONGEST_SECANT = math.log(10.0)
 
 
 # ------------------------------------------------------------------------------------------
@@ -831,13 +833,23 @@ class _LpSmoothSolver(_Solver):
     (``μ = λ v``), ``G = X^T X``, ``c = X^T y``. The Hessian of ``|w|^p`` is infinite at 0 for
     ``p < 2`` and zero for ``p > 2``:
 
-    * ``p > 2``: Newton in w, ``H = 2G + diag(μ p (p-1) |w|^(p-2))``, with an Armijo line
-      search (H stays finite; its singular case is solved in the least-squares sense).
+    * ``p > 2``: Newton in w, ``H = 2G + diag(μ p (p-1) |w|^(p-2))`` (H stays finite; its
+      singular case is solved in the least-squares sense).
     * ``p < 2``: Newton in the coordinates ``s_j = φ_j(w_j)`` (unpenalized ones stay in w).
       The inverse ``w_j = ψ_j(s_j) = sign(s) (|s| / (μ_j p))^(1/(p-1))`` has exponent
       ``> 1``: the equations ``2 (G ψ(s) - c) + s = 0`` are smooth in s, with the nonsingular
-      Jacobian ``2 G Ψ' + I`` (``Ψ' = diag ψ'(s) >= 0``). The induced step in w is the Newton
-      direction of F, a descent direction; the Armijo search is on F.
+      Jacobian ``J = 2 G D + E`` (``D = diag ψ'(s) >= 0``, 1 on unpenalized coordinates; ``E``
+      the identity on the penalized coordinates, 0 elsewhere). Multiplying ``J dx = -∇F`` by
+      ``D^(1/2)`` gives the symmetric ``K z = -D^(1/2) ∇F`` with
+      ``K = 2 D^(1/2) G D^(1/2) + E >= E`` (no small eigenvalue from the penalized part, however
+      ill-conditioned G is) and ``z = D^(1/2) dx``, solved by Cholesky. The step in w is
+      ``D dx = D^(1/2) z``, the Newton direction of F (a descent direction); the step in s is
+      ``-∇F - 2 G D^(1/2) z`` (the penalized rows of ``J dx = -∇F``).
+
+    Every step is safeguarded by an Armijo search on F, except that a trial point where
+    ``∇F`` already meets the stopping test is accepted as it is (it is the minimizer, to
+    tolerance). Along a decreasing grid (each ``w0`` the previous answer) the start is
+    extrapolated from the last two answers (:meth:`_extrapolate`).
 
     The certificate is the duality gap with ``h_j(w) = μ_j |w|^p``,
     ``h_j^*(z) = (μ_j p)^(1-q) |z|^q / q`` (``1/p + 1/q = 1``):
@@ -845,116 +857,235 @@ class _LpSmoothSolver(_Solver):
     columns; θ is the (projected) residual scaled optimally.
     """
 
+    def __init__(self, data, penalty, tol, max_iter):
+        super().__init__(data, penalty, tol, max_iter)
+        penalized = self.v > 0
+        # The penalized coordinates, and their diagonal entries in a flattened p-by-p matrix:
+        # slices when all are penalized (views, no copies).
+        self._all_penalized = bool(penalized.all())
+        if self._all_penalized:
+            self._penalized, self._diagonal = slice(None), slice(None, None, self.p + 1)
+        else:
+            self._penalized = np.flatnonzero(penalized)
+            self._diagonal = self._penalized * (self.p + 1)
+        # The last two answers along a path, (log λ, w, x) with x = φ(w) on the penalized
+        # coordinates and w elsewhere: what the next start is extrapolated from.
+        self._answers = []
+
+    def penalty_term(self, lam, w):
+        return lam * float(self.v @ np.abs(w) ** self.penalty.p)
+
+    def kkt_distance(self, lam, w, g):
+        # The penalty's subdiff_distance, inlined: |g - λ v p |w|^(p-1) sign(w)| (p > 1).
+        p = self.penalty.p
+        return np.abs(g - np.copysign(lam * p * self.v * np.abs(w) ** (p - 1), w))
+
     def gap(self, lam, w, F, r, g):
         data, p = self.data, self.penalty.p
         mu = lam * self.v
-        penalized = mu > 0
-        theta, g = _project_out(data, r, g, np.flatnonzero(~penalized))
-        z = np.abs(g)[penalized]
+        if self._all_penalized and lam > 0:
+            theta, z, mu_pen = r, np.abs(g), mu
+        else:
+            penalized = mu > 0
+            theta, g = _project_out(data, r, g, np.flatnonzero(~penalized))
+            z, mu_pen = np.abs(g)[penalized], mu[penalized]
         q = p / (p - 1.0)
-        with np.errstate(divide="ignore", over="ignore"):
-            logs = (1 - q) * np.log(mu[penalized] * p) + q * np.log(z) - math.log(q)
-            C = float(np.sum(np.exp(logs)))
         ty, norm2 = float(theta @ data.y), float(theta @ theta)
-        return F - _best_power_dual(ty, norm2, C, q)
+        # The dual along s θ is 2 s ty - s^2 norm2 - s^q C with C = sum_j h_j^*(z_j): in logs,
+        # as C spans hundreds of decades for p near 1 (q large). With s = σ C^(-1/q) the
+        # last term is σ^q, and the maximum over σ is found without overflow.
+        with np.errstate(divide="ignore"):
+            logs = (1 - q) * np.log(mu_pen * p) + q * np.log(z) - math.log(q)
+        top = float(np.max(logs, initial=-math.inf))
+        if top == -math.inf:  # C = 0
+            return F - _best_power_dual(ty, norm2, 0.0, q)
+        unit = math.exp(-(top + math.log(float(np.sum(np.exp(logs - top))))) / q)
+        return F - _best_power_dual(ty * unit, norm2 * unit * unit, 1.0, q)
 
     def solve(self, lam, w0):
-        data, p = self.data, self.penalty.p
-        mu = lam * self.v
-        penalized = mu > 0
-        mu_pen = mu[penalized]
+        p = self.penalty.p
+        if lam > 0 and self.v.any():
+            P, x = self._penalized, self._extrapolate(lam, w0)
+        else:  # least squares: Newton in w is one exact step
+            P, x = np.zeros(0, dtype=int), None
+        # Every minimizer has μ_j |w_j|^p <= F(w) <= F(0) = ||y||^2: a box that keeps trial
+        # points finite (for p near 1 a step in s can otherwise overflow w = ψ(s)). In s it is
+        # |s_j| <= mp_j bound_j^(p-1), where s = mp |w|^(p-1) sign(w), mp = λ v p.
+        mp = lam * p * self.v[P]
+        bound = (p * self.data.yy / mp) ** (1.0 / p)
+        box = (mp, bound, mp * bound ** (p - 1))
+        # The state of a penalized coordinate is s: w = ψ(s) may underflow to 0 (p near 1,
+        # large λ) while s still carries the solution. Overflows (trial points far out on
+        # ill-conditioned designs) are caught where they matter: the line search rejects
+        # non-finite trial values, and the certificate judges whatever is returned.
+        with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+            w, s = self._start(w0, x, P, box)
+            newton = self._newton_in_s if p < 2 and P is self._penalized else self._newton_in_w
+            result, s = newton(lam, w, s, P, box)
+        if result.converged and P is self._penalized:
+            x = result.w.copy()
+            x[P] = s
+            self._answers = [*self._answers[-1:], (math.log(lam), result.w, x)]
+        else:
+            self._answers.clear()
+        return result
+
+    def _extrapolate(self, lam, w0):
+        """Return the start ``x`` (``φ(w)`` penalized, ``w`` elsewhere) on a path, or None.
+
+        Used when ``w0`` is the last answer and the two last answers ``x1``, ``x2`` (at
+        ``t1 = log λ1``, ``t2``) are known, for steps ``t - t2`` of the same direction and at
+        most twice as long as ``t2 - t1``, itself no longer than a factor 10 in λ (a secant
+        over decades says little; on p near 1 and ill-conditioned designs a far start can
+        cost Newton's method hundreds of steps). Along the path ``s = φ(w)`` (at the answer
+        the residual's correlations ``2 X^T (y - Xw)``) is smooth in ``t = log λ`` and has two
+        regimes: ``s ≈ 2 X^T y`` where the penalty dominates (large λ), and ``s ∝ λ`` where
+        the data dominate (small λ: w tends to the least-squares fit). In both ``log |s|`` is
+        linear in t, with slope 0 and 1, so a coordinate whose slope between the two answers
+        lies in ``[-1/2, 3/2]`` is extrapolated as ``x2 (x2 / x1)^ratio``; any other (one
+        passing near zero, where its logarithm is not smooth) linearly in t. The start is
+        then off by the second order in the grid step, not the first.
+        """
+        if w0 is None or len(self._answers) < 2 or not np.array_equal(w0, self._answers[1][1]):
+            return None
+        (t1, _, x1), (t2, _, x2) = self._answers
+        ratio = (math.log(lam) - t2) / (t2 - t1) if t2 != t1 else math.inf
+        if not (0 < ratio <= 2 and abs(t2 - t1) <= _LONGEST_SECANT):
+            return None
+        # The ratios x2 / x1 of the coordinates whose log-slope is in [-1/2, 3/2].
+        low, high = sorted((math.exp(-0.5 * (t2 - t1)), math.exp(1.5 * (t2 - t1))))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = x2 / x1
+            power_law = (growth >= low) & (growth <= high)
+            return np.where(power_law, x2 * np.abs(growth) ** ratio, x2 + ratio * (x2 - x1))
+
+    def _start(self, w0, x, P, box):
+        """``(w, s = φ(w) on P)``, in the box: at ``x`` if given, else at ``w0`` (or 0)."""
+        mp, bound, s_bound = box
+        p = self.penalty.p
+        if x is not None:
+            s = np.clip(x[P], -s_bound, s_bound)
+            w = x.copy()
+            w[P] = np.copysign((np.abs(s) / mp) ** (1.0 / (p - 1)), s)
+            return w, s
         w = np.zeros(self.p) if w0 is None else np.array(w0, dtype=float)
-        stop = _NEWTON_STOP * self.tol * data.scale
-        # Every minimizer has mu_j |w_j|^p <= F(w) <= F(0) = ||y||^2: a box that keeps trial
-        # points finite (for p near 1 a step in s can otherwise overflow w = ψ(s)).
-        bound = (data.yy / mu_pen) ** (1.0 / p)
-        w[penalized] = np.clip(w[penalized], -bound, bound)
-        # For p < 2 the state of a penalized coordinate is s = μ p |w|^(p-1) sign(w): w = ψ(s)
-        # may underflow to 0 (p near 1, large λ) while s still carries the solution.
-        s = mu_pen * p * np.abs(w[penalized]) ** (p - 1) * np.sign(w[penalized])
-        s_bound = mu_pen * p * bound ** (p - 1)
-        state = {}
+        w[P] = np.clip(w[P], -bound, bound)
+        return w, np.copysign(mp * np.abs(w[P]) ** (p - 1), w[P])
 
-        def psi(s_values):
-            with np.errstate(under="ignore"):
-                return np.sign(s_values) * (np.abs(s_values) / (mu_pen * p)) ** (1.0 / (p - 1))
+    def _newton_in_s(self, lam, w, s, P, box):
+        """``p < 2``: Newton's method in s (see the class docstring); ``(result, s)``."""
+        G2, p = self.data.G2, self.penalty.p
+        mp, _, s_bound = box
+        power = 1.0 / (p - 1.0)  # w = ψ(s) = sign(s) (|s| / mp)^power
+        # ψ'(s) = power (|s| / mp)^(power - 1) / mp = (power / mp) |w|^(2 - p), 0 at w = 0.
+        root_scale = np.sqrt(power / mp)
+        root = np.ones(self.p)  # sqrt(ψ'(s)) on the penalized coordinates, 1 elsewhere
 
-        penalty_value = self._penalty_value(mu, p)
-        message = f"Newton's method stopped after {self.max_iter} steps"
-        for n_iter in range(self.max_iter + 1):
-            grad = data.G2 @ w - data.b
-            if p < 2:
-                grad[penalized] += s
-            else:
-                grad[penalized] += mu_pen * p * np.abs(w[penalized]) ** (p - 1) * np.sign(
-                    w[penalized])
-            if np.max(np.abs(grad), initial=0.0) <= stop:
-                return self._finish(lam, w, n_iter, True, "optimal")
+        def newton_step(w, s, grad):
+            root[P] = root_scale * np.abs(w[P]) ** (1.0 - 0.5 * p)
+            K = G2 * root * root[:, None]
+            K.reshape(-1)[self._diagonal] += 1.0
+            step_w = root * _psd_solve(K, -root * grad)
+            step_s = -(grad + G2 @ step_w)[P]
+
+            def trial(alpha):
+                new_s = np.clip(s + alpha * step_s, -s_bound, s_bound)
+                new_w = w + alpha * step_w
+                new_w[P] = np.copysign((np.abs(new_s) / mp) ** power, new_s)
+                return new_w, new_s, float(new_s @ new_w[P]) / p  # sum μ |w|^p = s^T w / p
+
+            return step_w, trial
+
+        return self._newton(lam, w, s, float(s @ w[P]) / p, P, newton_step)
+
+    def _newton_in_w(self, lam, w, s, P, box):
+        """Newton's method in w (``p > 2``, or least squares); ``(result, φ(w) on P)``."""
+        G2, p = self.data.G2, self.penalty.p
+        mp, bound, _ = box
+        mu = mp / p
+        diagonal = self._diagonal if P is self._penalized else P
+
+        def newton_step(w, phi, grad):
+            H = G2.copy()
+            H.reshape(-1)[diagonal] += mp * (p - 1) * np.abs(w[P]) ** (p - 2)
+            direction = _psd_solve(H, -grad)
+
+            def trial(alpha):
+                new = w + alpha * direction
+                new[P] = np.clip(new[P], -bound, bound)
+                absw = np.abs(new[P])
+                power = absw ** (p - 1)
+                return new, np.copysign(mp * power, new[P]), float(mu @ (power * absw))
+
+            return direction, trial
+
+        return self._newton(lam, w, s, float(s @ w[P]) / p, P, newton_step)
+
+    def _newton(self, lam, w, phi, penalty, P, newton_step):
+        """Newton's method on F from w; ``(result, φ(w) on P)``.
+
+        ``phi = φ(w)`` on the penalized coordinates P, ``penalty = sum μ |w|^p``;
+        ``newton_step(w, phi, grad)`` returns the Newton direction in w and the trial path
+        ``alpha -> (w, φ(w), penalty)`` along it.
+        """
+        stop = _NEWTON_STOP * self.tol * self.data.scale
+        smooth_grad, grad = self._gradient(w, phi, P)
+        stationary = np.abs(grad).max() <= stop
+        n_iter = 0
+        while not stationary:
             if n_iter == self.max_iter:
-                break
-            if p < 2:
-                # ψ'(s) = |w| / ((p - 1) |s|) on penalized coordinates (0 at s = 0), 1 elsewhere.
-                slope_w = np.ones(self.p)
-                with np.errstate(under="ignore"):
-                    slope_w[penalized] = (np.abs(s) / (mu_pen * p)) ** (1.0 / (p - 1) - 1.0) / (
-                        (p - 1) * mu_pen * p)
-                J = data.G2 * slope_w[None, :]
-                J[penalized, penalized] += 1.0
-                try:
-                    dx = np.linalg.solve(J, -grad)
-                except LinAlgError:
-                    dx = np.linalg.lstsq(J, -grad, rcond=None)[0]
-                direction = slope_w * dx
+                return self._finish(lam, w, n_iter, False,
+                                    f"Newton's method stopped after {n_iter} steps"), phi
+            n_iter += 1
+            direction, trial = newton_step(w, phi, grad)
+            accepted = self._line_search(w, penalty, smooth_grad, float(grad @ direction),
+                                         trial, P, stop)
+            if accepted is None:  # the certificate decides whether this is the answer
+                return self._finish(lam, w, n_iter, True,
+                                    "stopped: no decrease left at rounding level"), phi
+            w, phi, penalty, smooth_grad, grad, stationary = accepted
+        return self._finish(lam, w, n_iter, True, "optimal"), phi
 
-                def trial(alpha, w=w, s=s, dx=dx):
-                    new = w + alpha * dx
-                    state["s"] = np.clip(s + alpha * dx[penalized], -s_bound, s_bound)
-                    new[penalized] = psi(state["s"])
-                    return new
-            else:
-                curvature = np.zeros(self.p)
-                curvature[penalized] = mu_pen * p * (p - 1) * np.abs(w[penalized]) ** (p - 2)
-                direction = _psd_solve(data.G2 + np.diag(curvature), -grad)
+    def _gradient(self, w, phi, P):
+        """``(2 (G w - c), ∇F)`` given ``phi = φ(w)`` on P."""
+        smooth_grad = self.data.G2 @ w - self.data.b
+        if self._all_penalized and P is self._penalized:
+            return smooth_grad, smooth_grad + phi
+        grad = smooth_grad.copy()
+        grad[P] += phi
+        return smooth_grad, grad
 
-                def trial(alpha, w=w, direction=direction):
-                    new = w + alpha * direction
-                    new[penalized] = np.clip(new[penalized], -bound, bound)
-                    return new
-            new = _armijo(data, penalty_value, w, float(grad @ direction), trial)
-            if new is None:  # the certificate decides whether this is the answer
-                message = "stopped: no decrease left at rounding level"
-                break
-            w = new
-            if p < 2:
-                s = state["s"]
-        return self._finish(lam, w, n_iter, message.startswith("stopped:"), message)
+    def _line_search(self, w, penalty, smooth_grad, slope, trial, P, stop, max_halvings=60):
+        """Backtracking on F from w along ``trial(alpha) -> (w, φ(w), penalty)``, or None.
 
-    @staticmethod
-    def _penalty_value(mu, p):
-        return lambda u: float(np.sum(mu * np.abs(u) ** p))
-
-
-def _armijo(data, penalty_value, w, slope, trial, max_halvings=60):
-    """Backtracking on F from w along ``trial(alpha)``; None when no step decreases F.
-
-    ``slope`` is the derivative of F along the path at ``alpha = 0``. The Armijo condition
-    allows for rounding; a zero slope (a path leaving ``w_j = 0`` with infinite curvature of
-    ``|w_j|^p``, whose first-order change vanishes) asks for a strict decrease instead.
-    """
-    if not slope <= 0:
+        ``penalty`` is ``sum μ |w|^p`` at w, ``smooth_grad = 2 (G w - c)`` and ``slope`` the
+        derivative of F along the path at ``alpha = 0``. A trial point that meets the stopping
+        test ``||∇F||_inf <= stop`` is accepted at once. Otherwise the Armijo condition,
+        allowing for rounding, decides; a zero slope (a path leaving ``w_j = 0`` with infinite
+        curvature of ``|w_j|^p``, whose first-order change vanishes) asks for a strict
+        decrease instead. Returns ``(w, φ(w), penalty, smooth_grad, ∇F, stationary)`` at the
+        accepted point.
+        """
+        if not slope <= 0:
+            return None
+        data = self.data
+        # ||y - Xw||^2 = ||y||^2 + w^T (2 (G w - c) - 2 c) / 2: only the scale of the slack.
+        loss = data.yy + 0.5 * float(w @ (smooth_grad - data.b))
+        slack = 64 * _EPS * (abs(loss) + abs(penalty))
+        alpha = 1.0
+        for _ in range(max_halvings):
+            new_w, new_phi, new_penalty = trial(alpha)
+            new_smooth_grad, new_grad = self._gradient(new_w, new_phi, P)
+            accepted = (new_w, new_phi, new_penalty, new_smooth_grad, new_grad)
+            if np.abs(new_grad).max() <= stop:
+                return *accepted, True
+            step = new_w - w
+            change = float(smooth_grad @ step + step @ (data.G @ step)) + new_penalty - penalty
+            if math.isfinite(change) and (
+                    (change <= 1e-4 * alpha * slope + slack) if slope < 0 else (change < 0)):
+                return *accepted, False
+            alpha *= 0.5
         return None
-    base = penalty_value(w)
-    slack = 64 * _EPS * (data.loss(w) + abs(base))
-    alpha = 1.0
-    for _ in range(max_halvings):
-        new = trial(alpha)
-        with np.errstate(over="ignore", invalid="ignore"):
-            change = data.smooth_change(w, new - w) + penalty_value(new) - base
-        if math.isfinite(change) and (
-                (change <= 1e-4 * alpha * slope + slack) if slope < 0 else (change < 0)):
-            return new
-        alpha *= 0.5
-    return None
 
 
 def _best_power_dual(ty, norm2, C, q):
@@ -963,26 +1094,39 @@ def _best_power_dual(ty, norm2, C, q):
         return 0.0
     if not math.isfinite(C):
         return -math.inf
-    low, high = 0.0, ty / norm2  # the derivative is negative beyond ty / norm2
-
-    def slope(s):
-        return 2 * ty - 2 * s * norm2 - q * C * s ** (q - 1)
-
-    s = min(1.0, high)
+    if C <= 0:
+        return ty * ty / norm2
+    # The derivative 2 ty - 2 s norm2 - q C s^(q-1) is negative beyond ty / norm2 and beyond
+    # (2 ty / (q C))^(1/(q-1)), where q C s^(q-1) alone exceeds 2 ty: the maximizer is below
+    # both, and so are the powers of s (s^q overflows far sooner than the value when q is
+    # large, p near 1).
+    low, high = 0.0, min(ty / norm2, _power(2 * ty / (q * C), 1 / (q - 1)))
+    s = min(1.0, high)  # s = 1 at the solution (θ is then the dual optimum)
     for _ in range(100):
-        value = slope(s)
+        pull = q * C * _power(s, q - 1)
+        value = 2 * ty - 2 * s * norm2 - pull  # the derivative
+        if abs(value) <= 8 * _EPS * (2 * ty + 2 * s * norm2 + pull):
+            break  # zero within its rounding: no better s can be told apart
         if value > 0:
             low = s
         else:
             high = s
-        curvature = -2 * norm2 - q * (q - 1) * C * s ** (q - 2) if s > 0 else -2 * norm2
+        curvature = -2 * norm2 - q * (q - 1) * C * _power(s, q - 2) if s > 0 else -2 * norm2
         step = s - value / curvature
         s_next = step if low < step < high else 0.5 * (low + high)
         if abs(s_next - s) <= 4 * _EPS * s:
             s = s_next
             break
         s = s_next
-    return 2 * s * ty - s * s * norm2 - s**q * C
+    return 2 * s * ty - s * s * norm2 - _power(s, q) * C
+
+
+def _power(base, exponent):
+    """Return ``base ** exponent`` for floats, ``inf`` where it overflows (Python raises)."""
+    try:
+        return base**exponent
+    except OverflowError:
+        return math.inf
 
 
 class _LpNonconvexSolver(_Solver):
