@@ -14,11 +14,12 @@ command, stopped by its own pid):
 3. the λ slider: for each of ``--steps`` key presses on the λ handle (ArrowRight/ArrowLeft, ten
    at a time) and each move of a ``--drag-steps``-step mouse drag (8 px per move), the time from
    the input event to the frame in which every *linked* view has repainted: from
-   ``event.timeStamp`` of the input (capture listener on ``window``), "repainted" when the last linked plot's ``paint()``
-   returns, "next frame" the start of the animation frame after it (the frame showing the
-   update has then been rendered). Linked plots are found from the scrub callback itself:
-   visible plots with a glyph on one of its displayed sources or a bound model (a cursor span)
-   in their layout; readouts are DOM text updated in the same callback, drawn in that frame.
+   ``event.timeStamp`` of the input (capture listener on ``window``), "repainted" when the last
+   linked plot's ``paint()`` returns, "next frame" the start of the animation frame after it
+   (the frame showing the update has then been rendered). Linked plots are found from the
+   scrub callback itself: visible plots with a glyph on one of its displayed sources or a bound
+   model (a cursor span) in their layout; readouts are DOM text updated in the same callback,
+   drawn in that frame.
    The frame floor (a plain ``<input type=range>`` page writing a text) is measured in the same
    browser in the same run, and the pages' "next frame" medians are also given as ratios to it;
 4. the script work of one step without frame scheduling (set the slider's value from script,
