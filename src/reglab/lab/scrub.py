@@ -104,7 +104,7 @@ try {
     } else {
       const data = {}
       for (const name of shown.columns()) { data[name] = shown.get_column(name) }
-      shown.data = Object.assign(data, replaced)
+      shown.setv({data: Object.assign(data, replaced)}, {sync: false})
     }
   }
   for (let b = 0; b < targets.length; b++) {
