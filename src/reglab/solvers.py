@@ -226,8 +226,9 @@ def solve_path(
 
     The grid should be decreasing (from sparse to dense solutions): that is the order in which
     warm starts help, and the order that defines the continuation for ``Lp`` with ``p < 1``
-    (whose local minimum depends on where the solver starts). Any order gives correct,
-    certified answers.
+    (whose local minimum depends on where the solver starts). For ``Lp`` with ``1 < p < inf``
+    the start is extrapolated from the two previous answers where the grid steps steadily
+    (log-spaced grids). Any order gives correct, certified answers.
 
     Parameters
     ----------
@@ -848,8 +849,8 @@ class _LpSmoothSolver(_Solver):
 
     Every step is safeguarded by an Armijo search on F, except that a trial point where
     ``∇F`` already meets the stopping test is accepted as it is (it is the minimizer, to
-    tolerance). Along a decreasing grid (each ``w0`` the previous answer) the start is
-    extrapolated from the last two answers (:meth:`_extrapolate`).
+    tolerance). Along a path (each ``w0`` the previous answer) the start is extrapolated from
+    the last two answers (:meth:`_extrapolate`).
 
     The certificate is the duality gap with ``h_j(w) = μ_j |w|^p``,
     ``h_j^*(z) = (μ_j p)^(1-q) |z|^q / q`` (``1/p + 1/q = 1``):
