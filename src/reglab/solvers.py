@@ -75,6 +75,7 @@ _NEWTON_STOP = 1e-1
 # Along a path, Lp starts are extrapolated from the last two answers when these are no further
 # apart than this in log λ (a factor 10; the default grids step by factors 1.1 to 1.2).
 _LONGEST_SECANT = math.log(10.0)
+_LOG_MAX = math.log(np.finfo(float).max)
 
 
 # ------------------------------------------------------------------------------------------
@@ -891,17 +892,13 @@ class _LpSmoothSolver(_Solver):
             theta, g = _project_out(data, r, g, np.flatnonzero(~penalized))
             z, mu_pen = np.abs(g)[penalized], mu[penalized]
         q = p / (p - 1.0)
-        ty, norm2 = float(theta @ data.y), float(theta @ theta)
-        # The dual along s θ is 2 s ty - s^2 norm2 - s^q C with C = sum_j h_j^*(z_j): in logs,
-        # as C spans hundreds of decades for p near 1 (q large). With s = σ C^(-1/q) the
-        # last term is σ^q, and the maximum over σ is found without overflow.
+        # log C, C = sum_j h_j^*(z_j): it spans hundreds of decades for p near 1 (q large).
         with np.errstate(divide="ignore"):
             logs = (1 - q) * np.log(mu_pen * p) + q * np.log(z) - math.log(q)
         top = float(np.max(logs, initial=-math.inf))
-        if top == -math.inf:  # C = 0
-            return F - _best_power_dual(ty, norm2, 0.0, q)
-        unit = math.exp(-(top + math.log(float(np.sum(np.exp(logs - top))))) / q)
-        return F - _best_power_dual(ty * unit, norm2 * unit * unit, 1.0, q)
+        log_C = top + math.log(float(np.sum(np.exp(logs - top)))) if top > -math.inf else top
+        ty, norm2 = float(theta @ data.y), float(theta @ theta)
+        return F - _best_power_dual(ty, norm2, log_C, q)
 
     def solve(self, lam, w0):
         p = self.penalty.p
@@ -1089,22 +1086,30 @@ class _LpSmoothSolver(_Solver):
         return None
 
 
-def _best_power_dual(ty, norm2, C, q):
-    """``max_{s >= 0} 2 s ty - s^2 norm2 - s^q C`` (concave in s; safeguarded Newton)."""
+def _best_power_dual(ty, norm2, log_C, q):
+    """``max_{s >= 0} 2 s ty - s^2 norm2 - s^q C`` (concave in s; safeguarded Newton).
+
+    C is given by its logarithm: for p near 1 (q large) it spans hundreds of decades, and so
+    do the powers of s; the products ``C s^e`` are formed in logs, infinite where they
+    overflow.
+    """
     if ty <= 0 or norm2 <= 0:
         return 0.0
-    if not math.isfinite(C):
+    if not log_C < math.inf:  # nan or +inf: no finite dual value along the ray but s = 0
         return -math.inf
-    if C <= 0:
+    if log_C == -math.inf:  # C = 0
         return ty * ty / norm2
+
+    def scaled_power(s, exponent):  # C s^exponent, for s > 0
+        return _exp(log_C + exponent * math.log(s))
+
     # The derivative 2 ty - 2 s norm2 - q C s^(q-1) is negative beyond ty / norm2 and beyond
-    # (2 ty / (q C))^(1/(q-1)), where q C s^(q-1) alone exceeds 2 ty: the maximizer is below
-    # both, and so are the powers of s (s^q overflows far sooner than the value when q is
-    # large, p near 1).
-    low, high = 0.0, min(ty / norm2, _power(2 * ty / (q * C), 1 / (q - 1)))
+    # (2 ty / (q C))^(1/(q-1)), where its last term alone exceeds 2 ty.
+    high = min(ty / norm2, _exp((math.log(2 * ty / q) - log_C) / (q - 1)))
+    low = 0.0
     s = min(1.0, high)  # s = 1 at the solution (θ is then the dual optimum)
     for _ in range(100):
-        pull = q * C * _power(s, q - 1)
+        pull = q * scaled_power(s, q - 1) if s > 0 else 0.0
         value = 2 * ty - 2 * s * norm2 - pull  # the derivative
         if abs(value) <= 8 * _EPS * (2 * ty + 2 * s * norm2 + pull):
             break  # zero within its rounding: no better s can be told apart
@@ -1112,22 +1117,19 @@ def _best_power_dual(ty, norm2, C, q):
             low = s
         else:
             high = s
-        curvature = -2 * norm2 - q * (q - 1) * C * _power(s, q - 2) if s > 0 else -2 * norm2
+        curvature = -2 * norm2 - (q * (q - 1) * scaled_power(s, q - 2) if s > 0 else 0.0)
         step = s - value / curvature
         s_next = step if low < step < high else 0.5 * (low + high)
         if abs(s_next - s) <= 4 * _EPS * s:
             s = s_next
             break
         s = s_next
-    return 2 * s * ty - s * s * norm2 - _power(s, q) * C
+    return 2 * s * ty - s * s * norm2 - (scaled_power(s, q) if s > 0 else 0.0)
 
 
-def _power(base, exponent):
-    """Return ``base ** exponent`` for floats, ``inf`` where it overflows (Python raises)."""
-    try:
-        return base**exponent
-    except OverflowError:
-        return math.inf
+def _exp(x):
+    """Return ``exp(x)``, ``inf`` where it overflows (``math.exp`` raises)."""
+    return math.exp(x) if x < _LOG_MAX else math.inf
 
 
 class _LpNonconvexSolver(_Solver):
