@@ -55,6 +55,7 @@ import numpy as np
 
 from reglab.lab.i18n import translate
 from reglab.lab.pages import registered_pages
+from reglab.lab.probe import PAGE_READY_JS, stop_server
 from reglab.lab.scrub import ARIA_LABEL_TAG
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -199,20 +200,6 @@ WORK_JS = """async (name) => {
   return [median(callback), median(paint)]
 }"""
 
-READY_JS = """() => {
-  if (!window.Bokeh || Bokeh.documents.length === 0) { return false }
-  if (!Bokeh.documents[0].is_idle) { return false }
-  for (const view of Bokeh.index.all_views()) {
-    const tagged = (view.model.tags || []).some(
-      (t) => typeof t === "string" && t.startsWith("reglab-aria-label:"))
-    if (!tagged) { continue }
-    const handle = view.shadow_el.querySelector("[role=slider]")
-    if (handle == null || !handle.hasAttribute("aria-label")) { return false }
-  }
-  return true
-}"""
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -266,12 +253,7 @@ def reglab_serve() -> Iterator[Server]:
         server.rss_idle = _rss_mb(process.pid)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_server(process)
         process.stdout.close()
 
 
@@ -300,7 +282,7 @@ def open_interactive(page, url: str, started: float) -> float:
             if time.monotonic() - started > SERVE_TIMEOUT:
                 raise
             time.sleep(0.1)
-    page.wait_for_function(READY_JS, timeout=SERVE_TIMEOUT * 1000)
+    page.wait_for_function(PAGE_READY_JS, timeout=SERVE_TIMEOUT * 1000)
     return time.monotonic() - started
 
 

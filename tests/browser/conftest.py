@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
+from reglab.lab.probe import PAGE_READY_JS, stop_server
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -110,12 +112,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()  # this process only, by its own pid
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_server(process)
 
 
 @pytest.fixture(scope="session")
@@ -150,21 +147,7 @@ class LabDriver:
     def wait_ready(self, timeout: float = 30_000) -> LabDriver:
         """Wait until the page can be scrubbed, also after a navigation the test did not start
         with :meth:`open` (a link, a button, the back button)."""
-        self.page.wait_for_function(
-            """() => {
-              if (!window.Bokeh || Bokeh.documents.length === 0) { return false }
-              if (!Bokeh.documents[0].is_idle) { return false }
-              for (const view of Bokeh.index.all_views()) {
-                const tagged = (view.model.tags || []).some(
-                  (t) => typeof t === "string" && t.startsWith("reglab-aria-label:"))
-                if (!tagged) { continue }
-                const handle = view.shadow_el.querySelector("[role=slider]")
-                if (handle == null || !handle.hasAttribute("aria-label")) { return false }
-              }
-              return true
-            }""",
-            timeout=timeout,
-        )
+        self.page.wait_for_function(PAGE_READY_JS, timeout=timeout)
         return self
 
     def source(self, name: str) -> dict[str, np.ndarray | list]:

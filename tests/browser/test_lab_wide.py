@@ -31,6 +31,7 @@ from playwright.sync_api import expect
 
 from reglab.lab.i18n import translate
 from reglab.lab.pages import registered_pages
+from reglab.lab.probe import stop_server
 from reglab.lab.scrub import ARIA_LABEL_TAG
 
 pytestmark = pytest.mark.browser
@@ -123,6 +124,9 @@ def test_every_page_loads_offline_in_both_languages_and_the_switch_changes_the_t
         lab_server, lab, slug):
     lab.open(f"{lab_server}/{slug}")  # a Japanese browser
     assert_page_in(lab, slug, "ja")
+    # the page script that keeps Bokeh from rewriting unchanged stylesheets found its target
+    assert lab.page.evaluate(
+        "() => Bokeh.require('core/dom').InlineStyleSheet.prototype.__reglab_quiet") is True
     lab.assert_clean()
     # The header's language switch: the same page, every text in English.
     lab.page.get_by_role("link", name=translate("app.language.en", "ja")).click()
@@ -207,12 +211,7 @@ def test_reglab_serve_prints_its_url_and_serves_an_interactive_page(new_lab):
         expect(heading(lab, SLUGS[0], "ja")).to_be_visible()
         lab.assert_clean()
     finally:
-        process.terminate()  # this process only, by its own pid
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_server(process)
         process.stdout.close()
 
 

@@ -14,7 +14,6 @@ recompute the frames on the server.
 
 from __future__ import annotations
 
-import functools
 import io
 import math
 from dataclasses import replace
@@ -179,9 +178,8 @@ class GeometryPage:
         self._build_texts(bg)
         self.mirror = _Mirror(value=self.state.R)
         if live:
-            # at the end of a gesture on either face (the frames in between are the browser's)
-            for face in (self.cursor.lam_slider, self.cursor.R_slider):
-                face.on_change("value_throttled", functools.partial(self._on_gesture, face))
+            # the cursor's λ follows each gesture's end on either face (LambdaCursor)
+            self.cursor.param.watch(lambda event: self._on_cursor(), "lam")
             self.mirror.param.watch(self._on_mirror, "value")
             self._sync_url()
         if problems:
@@ -338,12 +336,8 @@ class GeometryPage:
         self._set_mirror(self.state.R)
 
     # -- the cursor ----------------------------------------------------------------------------
-    def _on_gesture(self, face: Any, attr: str, old: object, new: object) -> None:
-        if isinstance(new, str) and new in face.categories:
-            self.scrub.settle(face, new)
-        self._on_cursor(attr, old, new)
-
-    def _on_cursor(self, attr: str, old: object, new: object) -> None:
+    def _on_cursor(self) -> None:
+        """Take R from the frame shown (a gesture ended, or the URL moved the cursor)."""
         R = float(self.scrub.stack.values["R"][self.scrub.index])
         if R != self.state.R:
             self.state = replace(self.state, R=R)
@@ -365,7 +359,7 @@ class GeometryPage:
         index = self.scrub.stack.nearest("R", float(event.new))
         if index != self.scrub.index:
             self.scrub.show(index)
-            self._on_cursor("value", None, None)
+            self._on_cursor()
 
     def _sync_url(self) -> None:
         plain = {name: w for name, w in self.widgets.items() if name != "p"}

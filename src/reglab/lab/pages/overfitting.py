@@ -352,6 +352,7 @@ class _Plots:
         errors.scatter("x", "y", source=scrub.sources["errdot"], size=10, fill_color="white",
                        line_color="black", line_width=2)
         errors.xaxis.axis_label = _t("axis.lambda_zero", lang)
+        errors.xaxis.ticker = FixedTicker(ticks=[], minor_ticks=[])  # λ ticks: _set_ticks
         errors.yaxis.axis_label = _t("axis.rmse", lang)
         errors.legend.location = "top_left"
         errors.legend.background_fill_alpha = 0.7
@@ -363,6 +364,7 @@ class _Plots:
         path.multi_line("xs", "ys", source=src["paths"], line_color="color", line_width=1.5)
         path.scatter("x", "y", source=scrub.sources["pathdot"], size=6, color="black")
         path.xaxis.axis_label = _t("axis.lambda_zero", lang)
+        path.xaxis.ticker = FixedTicker(ticks=[], minor_ticks=[])  # λ ticks: _set_ticks
         path.yaxis.axis_label = "w_j"
 
         self.cursors = []
@@ -389,14 +391,10 @@ class _Plots:
     def _set_ticks(self, view: OverfittingView) -> None:
         ticks, labels = _lambda_ticks(view)
         for plot in (self.errors, self.path):
-            axis = plot.xaxis[0]
-            if isinstance(axis.ticker, FixedTicker):
-                # Update the ticker in place: a new model would make Bokeh re-walk every
-                # model of the document (~0.1 s) at each recompute.
-                axis.ticker.ticks = ticks
-            else:
-                axis.ticker = FixedTicker(ticks=ticks, minor_ticks=[])
-            axis.major_label_overrides = labels
+            # in place: a new ticker model would make Bokeh re-walk every model of the
+            # document (~0.1 s) at each recompute
+            plot.xaxis[0].ticker.ticks = ticks
+            plot.xaxis[0].major_label_overrides = labels
 
     def set_coef_range(self, low: float, high: float) -> None:
         """Set the linear coefficient axis (bars and path)."""
