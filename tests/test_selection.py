@@ -15,7 +15,7 @@ from reglab.datasets import load_prostate
 from reglab.paths import LassoPath, fit_path
 from reglab.penalties import L1, L2
 from reglab.selection import (
-    _training_grams,
+    _FoldGrams,
     cross_validate,
     degree_curve,
     kfold_indices,
@@ -206,7 +206,9 @@ def test_training_grams_are_each_folds_own():
     # Means far from 0 and unequal scales: the centering must be each fold's own.
     X = rng.normal(size=(53, 12)) * rng.uniform(0.1, 10.0, size=12) + 100.0
     folds = kfold_indices(53, 5, seed=1)
-    for held_out, gram in zip(folds, _training_grams(X, folds), strict=True):
+    grams = _FoldGrams(X)
+    for held_out in folds:
+        gram = grams.training(held_out)
         train = np.setdiff1d(np.arange(53), held_out)
         centered = X[train] - X[train].mean(axis=0)
         direct = centered.T @ centered
@@ -247,6 +249,17 @@ def test_lasso_cv_with_many_features_and_penalty_factors_matches_folds_fitted_al
                          full_path=False)
         mse = np.mean((alone.predict(X[held_out]) - y[held_out]) ** 2, axis=1)
         np.testing.assert_allclose(errors, mse, rtol=1e-9)
+
+
+@pytest.mark.parametrize("p", [6, 280])  # the sequential route and the threaded Gram route
+def test_a_column_constant_within_a_training_fold_is_named(p):
+    X, y = _many_features(seed=10, p=p)
+    folds = kfold_indices(X.shape[0], 3, seed=4)
+    X[:, 2] = 1.0
+    X[folds[1], 2] = 2.0  # varies overall, constant on the rows that train folds 0 and 2
+    with pytest.raises(ReglabInputError,
+                       match=r"^X: .*constant column.* within a training fold .*got 'x3'$"):
+        cross_validate(X, y, L1(), folds=3, seed=4, standardize=True)
 
 
 def test_gram_is_only_taken_by_lasso_penalties():

@@ -67,6 +67,7 @@ Degenerate cases, and what happens (nothing here warns: the caller gets the info
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 from collections.abc import Callable
@@ -81,6 +82,10 @@ from threadpoolctl import ThreadpoolController
 from reglab._validation import ReglabInputError, check_finite_array, check_nonnegative
 
 __all__ = ["HomotopyPath", "gram_based", "lasso_homotopy", "piecewise_linear"]
+
+# scipy's batching wrapper (array-namespace checks, copies) costs more than the update itself
+# at the lab's sizes, where a path makes hundreds of drops: call the compiled function.
+_qr_delete = inspect.unwrap(qr_delete)
 
 _TIE = 1e-12
 _TIE_FLOOR = 16 * np.finfo(float).eps
@@ -419,7 +424,7 @@ class _QRActiveSet(_ActiveSet):
         k = self.k - 1
         if position < k:
             # Rotates the stack in place (``overwrite_qr``); R comes back without the column.
-            _, R = qr_delete(self._stack[:, : k + 1], self._R, position, which="col",
+            _, R = _qr_delete(self._stack[:, : k + 1], self._R, position, which="col",
                              overwrite_qr=True, check_finite=False)
         else:  # the last column: nothing to rotate, r and z keep their first k entries
             R = self._R[:k, :k]

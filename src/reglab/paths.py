@@ -163,7 +163,7 @@ class _Profiled:
     def __init__(self, X: np.ndarray, y: np.ndarray, penalized: np.ndarray):
         self.penalized = penalized
         self.X_free = X[:, ~penalized]
-        X_pen = X[:, penalized]
+        X_pen = X if penalized.all() else X[:, penalized]  # (no copy of a large X for plain L1)
         if self.X_free.shape[1]:
             basis, singular, _ = np.linalg.svd(self.X_free, full_matrices=False)
             rank = int(np.sum(singular > singular[0] * max(X.shape) * _EPS)) if singular.size else 0
@@ -215,7 +215,7 @@ class RegularizationPath(ABC):
             raise ReglabInputError("lams", "must be a non-empty list of values >= 0", lams)
         self.lams = np.sort(self.lams)[::-1].copy()
         self._g0 = self._profiled_gradient(design, penalty)
-        self._g_scale = max(float(np.max(np.abs(2.0 * design.X.T @ design.y), initial=0.0)),
+        self._g_scale = max(2.0 * float(np.max(np.abs(design.X.T @ design.y), initial=0.0)),
                             np.finfo(float).tiny)
         self.warnings: list[str] = []
 

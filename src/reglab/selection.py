@@ -11,12 +11,15 @@ data, every fold's path is computed on that same grid, and for each λ
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from reglab._validation import ReglabInputError, check_finite_array
+from reglab.homotopy import _blas_threads
 from reglab.paths import LassoPath, fit_path
 from reglab.penalties import Penalty
 
@@ -143,11 +146,9 @@ def cross_validate(
                         feature_names=feature_names).lams
     lams = np.sort(np.asarray(lams, dtype=float))[::-1]
     held_outs = kfold_indices(X.shape[0], folds, seed)
-    # A lasso homotopy that works from X^T X gets each fold's from all the data's.
-    grams = (_training_grams(X, held_outs) if LassoPath.uses_gram(penalty, X.shape[1])
-             else [None] * len(held_outs))
-    errors = []
-    for held_out, gram in zip(held_outs, grams, strict=True):
+
+    def held_out_errors(held_out: np.ndarray, grams: _FoldGrams | None = None) -> np.ndarray:
+        gram = None if grams is None else grams.training(held_out)
         train = np.ones(X.shape[0], dtype=bool)
         train[held_out] = False
         try:
@@ -159,28 +160,42 @@ def cross_validate(
             raise ReglabInputError(
                 error.name, f"{error.rule} within a training fold (use fewer folds)", error.value
             ) from None
-        predictions = path.predict(X[held_out])
-        errors.append(np.mean((predictions - y[held_out]) ** 2, axis=1))
+        return np.mean((path.predict(X[held_out]) - y[held_out]) ** 2, axis=1)
+
+    if LassoPath.uses_gram(penalty, X.shape[1]):
+        # Many features: each fold's X^T X comes from all the data's, and the folds' homotopies
+        # (single-threaded BLAS-2 steps that release the GIL) run side by side on the cores.
+        grams = _FoldGrams(X)
+        workers = min(len(held_outs), os.cpu_count() or 1)
+        with _blas_threads().limit(limits=1, user_api="blas"), \
+                ThreadPoolExecutor(workers) as pool:
+            errors = list(pool.map(held_out_errors, held_outs, [grams] * len(held_outs)))
+    else:
+        errors = [held_out_errors(held_out) for held_out in held_outs]
     return _summarize(lams, np.array(errors), seed)
 
 
-def _training_grams(X: np.ndarray, held_outs: list[np.ndarray]):
-    """Yield ``X_T^T X_T`` for each fold, its training rows ``T`` centered by their own mean.
+class _FoldGrams:
+    """``X_T^T X_T`` for any fold's training rows ``T``, centered by their own mean.
 
     With ``X_c = X - mean(X)`` and ``H`` the held-out rows, the training rows centered by their
     mean are ``X_c[T] - δ`` with ``δ = mean(X_c[T]) = -sum(X_c[H]) / |T|`` (the columns of
     ``X_c`` sum to 0), so ``X_T^T X_T = X_c^T X_c - X_c[H]^T X_c[H] - |T| δ δ^T``: one
-    ``n p^2`` product for all folds, then ``|H| p^2`` per fold instead of ``|T| p^2``. Both
-    products are of positive semidefinite matrices and the difference keeps most of the
-    first, so nothing cancels.
+    ``n p^2`` product for all folds, made here, then ``|H| p^2`` per fold instead of
+    ``|T| p^2``. Both products are of positive semidefinite matrices and the difference keeps
+    most of the first, so nothing cancels.
     """
-    Xc = X - X.mean(axis=0)
-    full = Xc.T @ Xc
-    for held_out in held_outs:
-        Xh = Xc[held_out]
-        n_train = X.shape[0] - held_out.size
+
+    def __init__(self, X: np.ndarray):
+        self._Xc = X - X.mean(axis=0)
+        self._full = self._Xc.T @ self._Xc
+
+    def training(self, held_out: np.ndarray) -> np.ndarray:
+        """Return the Gram matrix of the rows not in ``held_out``, centered by their own mean."""
+        Xh = self._Xc[held_out]
+        n_train = self._Xc.shape[0] - held_out.size
         delta = Xh.sum(axis=0) / -n_train
-        yield full - Xh.T @ Xh - n_train * np.outer(delta, delta)
+        return self._full - Xh.T @ Xh - n_train * np.outer(delta, delta)
 
 
 @dataclass(frozen=True, eq=False)
