@@ -16,6 +16,7 @@ from reglab._validation import ReglabInputError
 from reglab.lab import controls
 from reglab.lab.controls import (
     KEYS,
+    Debounced,
     Field,
     MessageArea,
     code_panel,
@@ -30,7 +31,7 @@ from reglab.lab.controls import (
 )
 from reglab.lab.frames import FrameStack
 from reglab.lab.i18n import LANGUAGES, catalog, format_number, translate
-from reglab.lab.scrub import Scrubber
+from reglab.lab.scrub import LOCAL_STEPS_TAG, Scrubber
 
 SPEC = {
     "degree": Field(int, 9, 0, 30),
@@ -265,9 +266,9 @@ def test_lambda_cursor_faces_move_together_and_mirror_lambda():
     assert list(cursor.R_slider.categories) == list(stack.texts["R_label"])[::-1]
     assert cursor.R_slider.value == stack.texts["R_label"][3]
     assert cursor.lam_slider.tags == ["reglab-aria-label:"
-                                      + translate("control.lambda.aria", "en")]
+                                      + translate("control.lambda.aria", "en"), LOCAL_STEPS_TAG]
     assert cursor.R_slider.tags == ["reglab-aria-label:"
-                                    + translate("control.radius.aria", "en")]
+                                    + translate("control.radius.aria", "en"), LOCAL_STEPS_TAG]
     # the browser moving the λ face reports each step's value back; λ follows, exactly, when
     # the gesture ends (the browser then sets value_throttled, read-only in Python: triggered)
     cursor.lam_slider.value = stack.texts["lam_label"][6]
@@ -369,6 +370,59 @@ def test_lambda_cursor_follows_the_url(location):
     assert location.query_params["lam"] == lams[5]
     location.search = f"?lam={float(lams[3]) * 1.01!r}"
     assert cursor.index == 3 and cursor.lam == lams[3]
+    assert location.query_params["lam"] == lams[3]
+
+
+def test_debounced_runs_once_after_the_last_request_in_a_served_document():
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+
+    runs = []
+    assert not pn.state.curdoc
+    Debounced(lambda: runs.append("now")).request()  # no document: at once
+    assert runs == ["now"]
+    doc = Document()
+    with set_curdoc(doc):
+        debounced = Debounced(lambda: runs.append("later"), delay_ms=40)
+    for _ in range(3):
+        debounced.request()
+    # one timeout callback, rescheduled by each request
+    assert debounced.pending and runs == ["now"]
+    assert [cb.timeout for cb in doc.session_callbacks] == [40]
+    doc.session_callbacks[0].callback()  # what the server's loop does 40 ms later
+    assert runs == ["now", "later"] and not debounced.pending
+    assert doc.session_callbacks == []
+    debounced.request()
+    debounced.cancel()
+    assert doc.session_callbacks == [] and not debounced.pending
+    debounced.cancel()  # nothing scheduled: nothing to do
+
+
+def test_lambda_cursor_writes_the_url_a_moment_after_the_last_step(monkeypatch):
+    from bokeh.document import Document
+    from panel.io.location import Location
+    from panel.io.state import set_curdoc
+
+    lams = np.concatenate([[0.0], np.geomspace(1e-3, 1.0, 7)])
+    stack = _stack(lams)
+    doc, location = Document(), Location(search="?degree=4")
+    monkeypatch.setitem(pn.state._locations, doc, location)  # the served session's URL
+    with set_curdoc(doc):
+        cursor = lambda_cursor(Scrubber(stack, name="v", index=2), "en")
+        assert cursor.sync_to_url("lam") is True
+    assert location.query_params["lam"] == lams[2]
+    for k in (3, 4, 5):  # three key presses in a row
+        label = stack.texts["lam_label"][k]
+        cursor.lam_slider.trigger("value_throttled", None, label)
+        assert cursor.lam == lams[k]  # the page follows each step at once
+    assert location.query_params["lam"] == lams[2]  # the URL not yet
+    assert len(doc.session_callbacks) == 1
+    doc.session_callbacks[0].callback()
+    assert location.query_params["lam"] == lams[5]
+    # browser navigation: the URL's λ is shown at once, snapped to a frame, and written back
+    location.search = f"?lam={float(lams[3]) * 1.01!r}"
+    assert cursor.index == 3 and cursor.lam == lams[3]
+    doc.session_callbacks[0].callback()
     assert location.query_params["lam"] == lams[3]
 
 

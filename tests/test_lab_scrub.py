@@ -24,6 +24,7 @@ from reglab.lab import scrub as scrub_module
 from reglab.lab.frames import FrameStack
 from reglab.lab.scrub import (
     ARIA_LABEL_TAG,
+    LOCAL_STEPS_TAG,
     Scrubber,
     aria_label_script,
     unchanged_stylesheets_script,
@@ -71,7 +72,7 @@ def test_sliders_readouts_and_bindings_start_on_the_shown_frame():
     assert slider.value == stack.texts["label"][1]
     assert backwards.categories == list(stack.texts["label"])[::-1]
     assert backwards.value == stack.texts["label"][1]
-    assert slider.tags == [ARIA_LABEL_TAG + "regularization strength λ"]
+    assert slider.tags == [ARIA_LABEL_TAG + "regularization strength λ", LOCAL_STEPS_TAG]
     assert slider.name == "t.slider.label" and readout.name == "t.readout.readout"
     assert readout.text == stack.texts["readout"][1]
     assert cursor.location == stack.values["lam"][1]

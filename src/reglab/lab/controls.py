@@ -5,6 +5,7 @@
 :func:`read_query`        query strings -> typed values, with translated one-line problems
 :func:`page_query`        the page's query: the ``state`` given, else the served session's URL
 :func:`sync_to_url`       keep widgets and the URL query in step (``pn.state.location``)
+:class:`Debounced`        run an action once, a moment after the last of a burst of requests
 :func:`distinct_labels`   slider stop labels that are all different (fewest digits needed)
 :class:`MessageArea`      a ``pn.pane.Alert`` that is hidden while it has nothing to say
 :func:`code_panel`        a collapsed "Show code" card and the function that updates it
@@ -51,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "KEYS",
+    "Debounced",
     "Field",
     "LambdaCursor",
     "MessageArea",
@@ -309,6 +311,55 @@ def page_query(state: Mapping[str, str] | None) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 # The URL
 # ---------------------------------------------------------------------------------------------
+URL_DELAY_MS = 250
+"""How long the URL waits after a λ step before it is rewritten (see :class:`Debounced`)."""
+
+
+class Debounced:
+    """Run ``action()`` once, ``delay_ms`` after the last of a burst of :meth:`request` calls.
+
+    In a served session (a Bokeh document is current when it is made) the action is a timeout
+    callback of that document, rescheduled by every request; elsewhere (no document: a test, a
+    script) it runs at once. The lab rewrites the URL this way after λ steps: each rewrite is a
+    round trip (the server's new query, the browser's new address and its echo) that would
+    otherwise land in the middle of the next key press of someone holding an arrow key.
+    ``action`` should read the state it writes when it runs, not when it was requested.
+    """
+
+    def __init__(self, action: Callable[[], None], delay_ms: int = URL_DELAY_MS):
+        import panel as pn
+
+        self._action, self._delay_ms = action, int(delay_ms)
+        self._doc = pn.state.curdoc
+        self._pending: Any = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether the action is scheduled and has not run yet."""
+        return self._pending is not None
+
+    def request(self) -> None:
+        """Run the action ``delay_ms`` from now (or now, without a document)."""
+        if self._doc is None:
+            self._action()
+            return
+        self.cancel()
+        self._pending = self._doc.add_timeout_callback(self._run, self._delay_ms)
+
+    def cancel(self) -> None:
+        """Forget a scheduled run."""
+        if self._pending is not None:
+            try:
+                self._doc.remove_timeout_callback(self._pending)
+            except ValueError:  # it ran, or the session is gone
+                pass
+            self._pending = None
+
+    def _run(self) -> None:
+        self._pending = None
+        self._action()
+
+
 def _sync_param(obj: param.Parameterized, attr: str, name: str, text: str | None) -> None:
     import panel as pn
 
@@ -703,6 +754,9 @@ class LambdaCursor(param.Parameterized):
 
     lam = param.Number(default=None, allow_None=True, bounds=(0, None),
                        doc="λ of the frame shown (exact); follows and moves the sliders.")
+    url_lam = param.Number(default=None, allow_None=True, bounds=(0, None),
+                           doc="λ as the URL has it: follows ``lam`` a moment after each step "
+                               "(:class:`Debounced`); set from the URL, it moves ``lam``.")
 
     def __init__(self, scrub: Scrubber, lam_slider: CategoricalSlider,
                  R_slider: CategoricalSlider | None, *, key: str = "lam", live: bool = True):
@@ -718,8 +772,8 @@ class LambdaCursor(param.Parameterized):
             for face in (lam_slider, R_slider):
                 if face is not None:
                     face.on_change("value_throttled", functools.partial(self._from_face, face))
-            # After the URL's own watcher (precedence 0): snapping λ to a frame then
-            # rewrites the URL last.
+            # λ set from Python moves the sliders (and is snapped to a frame) before the URL
+            # writer (precedence 2, :meth:`sync_to_url`) takes it.
             self.param.watch(self._to_slider, "lam", precedence=1)
 
     @property
@@ -771,8 +825,21 @@ class LambdaCursor(param.Parameterized):
 
         if not pn.state.location:
             return False
-        _sync_param(self, "lam", name, None if self.lam is None else repr(float(self.lam)))
+        self.url_lam = self.lam
+        _sync_param(self, "url_lam", name, None if self.lam is None else repr(float(self.lam)))
+        # The URL comes back in the browser's history (back, forward): show its λ. The snapped
+        # λ then goes back to the URL with the next write.
+        self.param.watch(self._from_url, "url_lam")
+        self._url_writer = Debounced(self._write_url)
+        self.param.watch(lambda event: self._url_writer.request(), "lam", precedence=2)
         return True
+
+    def _from_url(self, event: param.parameterized.Event) -> None:
+        if event.new is not None and event.new != self.lam:
+            self.goto(float(event.new))
+
+    def _write_url(self) -> None:
+        self.url_lam = self.lam
 
 
 def lambda_cursor(

@@ -44,11 +44,22 @@ from panel.io.document import hold
 from reglab._validation import ReglabInputError
 from reglab.lab.frames import FrameStack
 
-__all__ = ["ARIA_LABEL_TAG", "Scrubber", "aria_label_script", "unchanged_stylesheets_script"]
+__all__ = [
+    "ARIA_LABEL_TAG",
+    "LOCAL_STEPS_TAG",
+    "Scrubber",
+    "aria_label_script",
+    "local_steps_script",
+    "unchanged_stylesheets_script",
+]
 
 ARIA_LABEL_TAG = "reglab-aria-label:"
 """Prefix of the ``tags`` entry that carries a slider's accessible name (see
 :func:`aria_label_script`)."""
+
+LOCAL_STEPS_TAG = "reglab-local-steps"
+"""The ``tags`` entry of a slider whose steps stay in the browser (see
+:func:`local_steps_script`): the server hears only where a gesture ended."""
 
 # The one browser-side callback. It runs on a slider's value change, in the browser only.
 # Per-frame columns are stored flattened frame after frame, so frame i of a column with m
@@ -113,10 +124,10 @@ try {
       target.setv({[attrs[b]]: value}, {sync: false})
     }
   }
-  for (let s = 0; s < sliders.length; s++) {
+  for (let s = 0; s < sliders.length; s++) {  // the other faces, in the browser only
     if (s === k) { continue }
     const want = sliders[s].categories[reverse[s] ? n - 1 - i : i]
-    if (sliders[s].value !== want) { sliders[s].value = want }
+    if (sliders[s].value !== want) { sliders[s].setv({value: want}, {sync: false}) }
   }
 } finally {
   values.__reglab_busy = false
@@ -154,6 +165,42 @@ _ARIA_JS = """
 })()
 """
 
+
+# A slider step (a key press, each move of a drag) changes the slider's `value`, which BokehJS
+# sends to the server; a key press also sets `value_throttled`, and a drag's release does. The
+# server needs only the latter (where a gesture ended): this marks the `value` changes of the
+# tagged sliders as not to be sent, so a drag sends nothing until its release and a key press
+# one change instead of two (each one is a message, an acknowledgement and work for the server,
+# landing in the middle of the next steps). Bokeh sends a change only if its `sync` flag is set;
+# the flag is cleared before the document hands the change to its listeners.
+_LOCAL_STEPS_JS = """
+(function () {
+  const TAG = %(tag)s
+  function keep_local(event) {
+    const model = event.model
+    if (event.kind === "ModelChanged" && event.attr === "value" && model != null
+        && Array.isArray(model.tags) && model.tags.includes(TAG)) { event.sync = false }
+  }
+  function install(doc) {
+    if (doc.__reglab_local_steps || typeof doc._trigger_on_change !== "function") { return }
+    const trigger = doc._trigger_on_change
+    doc._trigger_on_change = function (event) {
+      if (event != null) {
+        (Array.isArray(event.events) ? event.events : [event]).forEach(keep_local)
+      }
+      return trigger.call(this, event)
+    }
+    doc.__reglab_local_steps = true
+  }
+  let tries = 0
+  function tick() {
+    const docs = (window.Bokeh && window.Bokeh.documents) || []
+    docs.forEach(install)
+    if (docs.length === 0 && tries++ < 120) { setTimeout(tick, 250) }
+  }
+  tick()
+})()
+"""
 
 # Bokeh re-writes each renderer's inline stylesheet (its position) at every paint, with the same
 # text as before. Each write invalidates the page's styles, and the next style read of the
@@ -211,6 +258,18 @@ def unchanged_stylesheets_script() -> str:
     It patches one method of BokehJS's ``InlineStyleSheet`` and does nothing if that is absent.
     """
     return "<script>" + _STYLESHEET_JS + "</script>"
+
+
+def local_steps_script() -> str:
+    """Return a ``<script>`` that keeps the steps of the scrubbers' sliders in the browser.
+
+    Included once per page next to :func:`aria_label_script`. The server then hears a slider
+    of :meth:`Scrubber.slider` only at the end of a gesture (its ``value_throttled``: a key
+    press, a drag's release), which :class:`reglab.lab.controls.LambdaCursor` follows. It wraps
+    one method of each BokehJS document and does nothing if that is absent (the steps are then
+    sent, as Bokeh does by default).
+    """
+    return "<script>" + _LOCAL_STEPS_JS % {"tag": json.dumps(LOCAL_STEPS_TAG)} + "</script>"
 
 
 class Scrubber:
@@ -296,8 +355,10 @@ class Scrubber:
     def index(self) -> int:
         """The frame shown now, as the server knows it.
 
-        Read from the first slider's value, which the browser reports at every step, unless
-        a gesture's end (:meth:`settle`) came after its last report.
+        The frame where the last gesture ended (:meth:`settle`), unless the first slider's
+        value changed since; else read from that value. (In a page, the browser keeps the steps
+        of a gesture to itself, see :func:`local_steps_script`, and the sliders' values on the
+        server are those the server last set.)
         """
         if self._sliders:
             slider, reverse = self._sliders[0], self._reverse[0]
@@ -313,10 +374,11 @@ class Scrubber:
         """Take the stop ``label`` of ``slider``, where a gesture ended, as the frame shown.
 
         Call it when the browser reports the end of a gesture (``value_throttled``); returns
-        the frame's index. The other sliders follow in the browser callback, which BokehJS
-        runs after the gesture's own change has been sent, so the server may hear of them a
-        step later: until the first slider reports a new value, :attr:`index` is this frame.
-        Nothing is sent to the browser (it shows this frame, or a later one by now).
+        the frame's index. The other sliders follow in the browser and do not report it (nor
+        does a slider its steps, see :func:`local_steps_script`; without that script the
+        steps come, the other faces a step late): until the first slider's value changes on
+        the server, :attr:`index` is this frame. Nothing is sent to the browser (it shows
+        this frame, or a later one by now).
         """
         k = next((k for k, s in enumerate(self._sliders) if s is slider), None)
         if k is None:
@@ -376,7 +438,7 @@ class Scrubber:
             value=categories[position],
             title=title,
             name=f"{self.name}.slider.{labels}",
-            tags=[ARIA_LABEL_TAG + aria_label],
+            tags=[ARIA_LABEL_TAG + aria_label, LOCAL_STEPS_TAG],
             **kwargs,
         )
         self._sliders.append(slider)

@@ -28,6 +28,7 @@ from bokeh.plotting.contour import contour_data
 from reglab._validation import ReglabInputError
 from reglab.lab.controls import (
     KEYS,
+    Debounced,
     MessageArea,
     code_panel,
     export_download,
@@ -177,6 +178,8 @@ class GeometryPage:
         self._build_controls()
         self._build_texts(bg)
         self.mirror = _Mirror(value=self.state.R)
+        # The URL's R follows a moment after the last of a run of steps (Debounced).
+        self._mirror_writer = Debounced(lambda: self._set_mirror(self.state.R))
         if live:
             # the cursor's λ follows each gesture's end on either face (LambdaCursor)
             self.cursor.param.watch(lambda event: self._on_cursor(), "lam")
@@ -342,7 +345,7 @@ class GeometryPage:
         if R != self.state.R:
             self.state = replace(self.state, R=R)
             self._refresh_code()
-            self._set_mirror(R)
+            self._mirror_writer.request()
 
     def _set_mirror(self, R: float) -> None:
         if self.mirror.value != R:
