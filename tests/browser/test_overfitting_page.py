@@ -361,6 +361,48 @@ def test_a_lambda_step_stays_in_the_browser_until_the_gesture_ends(lab_server, l
     lab.assert_clean()
 
 
+# Counts, per plot, how often Bokeh measures an axis's tick labels (to check the plot layout).
+COUNT_AXIS_MEASURES_JS = """() => {
+  window.__measured = {}
+  for (const view of Bokeh.index.all_views()) {
+    if (typeof view._tick_label_extents !== "function" || view.__counted) { continue }
+    const measure = view._tick_label_extents, plot = view.plot_view.model.name
+    view._tick_label_extents = function () {
+      window.__measured[plot] = (window.__measured[plot] ?? 0) + 1
+      return measure.call(this)
+    }
+    view.__counted = true
+  }
+}"""
+
+
+def test_a_lambda_step_does_not_remeasure_the_axes_new_frames_do(lab_server, lab):
+    lab.open(f"{lab_server}/{NAME}?lang=en")
+    view = view_of("en")
+    key = handle(lab, lang="en")
+    key.focus()
+    key.press("ArrowRight")  # the first step sets things up
+    assert_shows(lab, view)
+    lab.page.wait_for_timeout(300)
+    lab.page.evaluate(COUNT_AXIS_MEASURES_JS)
+    for _ in range(3):
+        key.press("ArrowRight")
+        assert_shows(lab, view)
+        lab.page.wait_for_timeout(100)
+    lab.page.wait_for_timeout(300)
+    # the four linked plots repainted three times (their ranges are fixed while scrubbing)
+    assert lab.page.evaluate("() => window.__measured") == {}
+    # new frames from the server (another degree): the axes are measured again
+    degree = lab.page.get_by_role("slider", name=translate("control.degree", "en"))
+    degree.focus()
+    degree.press("ArrowRight")
+    wait_for_frames(lab, view_of("en", degree=10))
+    lab.page.wait_for_timeout(500)
+    measured = lab.page.evaluate("() => window.__measured")
+    assert {f"{NAME}.fit_plot", f"{NAME}.coef_plot"} <= set(measured), measured
+    lab.assert_clean()
+
+
 def test_the_coefficients_switch_to_the_log_face(lab_server, lab):
     lab.open(f"{lab_server}/{NAME}?lang=en")
     assert lab.prop(f"{NAME}.coef_log_axis", "visible") is False

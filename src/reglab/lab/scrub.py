@@ -87,9 +87,9 @@ function write_readout(div, text) {
 }
 // A frame step changes data and cursors only, never an axis; yet at every paint Bokeh measures
 // each axis's tick labels again to see whether the plot's layout must change (a third of the
-// cost of repainting four plots). The plots linked to this callback are told, for the paint
+// cost of repainting four plots). The plots linked to this callback are told, for the repaint
 // that follows a step, that their axes are as before: unless a range moved since the last
-// measurement (a range that follows the data), that paint skips the measuring.
+// measurement (a range that follows the data), that repaint skips the measuring.
 function linked_plot_views() {
   let views = values.__reglab_plots
   if (views == null || !views.every((view) => view.el && view.el.isConnected)) {
@@ -111,15 +111,20 @@ function keep_axes_steady(view) {
   const own = (proto) => Object.prototype.hasOwnProperty.call(proto, "_invalidate_layout_if_needed")
   let proto = Object.getPrototypeOf(view)
   while (proto != null && !own(proto)) { proto = Object.getPrototypeOf(proto) }
-  if (proto == null || proto.__reglab_steady_axes) { return }
-  const check = proto._invalidate_layout_if_needed
+  if (proto == null || proto.__reglab_steady_axes || typeof proto.repaint !== "function") {
+    return
+  }
+  // (a repaint checks the layout before painting, and again after updating data ranges)
+  const check = proto._invalidate_layout_if_needed, repaint = proto.repaint
   proto._invalidate_layout_if_needed = function () {
-    const steady = this.__reglab_frame_step === true
-    this.__reglab_frame_step = false
     const key = ranges_key(this.model)
-    if (steady && !this._needs_layout && key === this.__reglab_ranges) { return }
+    if (this.__reglab_frame_step === true && !this._needs_layout
+        && key === this.__reglab_ranges) { return }
     this.__reglab_ranges = key
     return check.call(this)
+  }
+  proto.repaint = function () {
+    try { return repaint.call(this) } finally { this.__reglab_frame_step = false }
   }
   proto.__reglab_steady_axes = true
 }
