@@ -278,7 +278,9 @@ _STYLESHEET_JS = """
 # re-render reuses the noUiSlider), so after a server update a screen reader would read the old
 # stack's labels. Creating a new noUiSlider when the categories change fixes that (this uses two
 # private fields of the view; the browser tests check the result); the handle's accessible name,
-# set once by the aria script, is carried over.
+# set once by the aria script, is carried over. Only the widget's own elements are made again
+# (DOMView's render and after-render): the widget's `rerender` would also lay out the whole page
+# again (~30 ms per slider), for a widget whose size has not changed.
 _REBUILD_SLIDER_JS = """
 const view = Bokeh.index.find_one(cb_obj)
 if (view == null || view._noUiSlider == null) { return }
@@ -286,7 +288,8 @@ const old = view.shadow_el.querySelector("[role=slider]")
 const label = old == null ? null : old.getAttribute("aria-label")
 view._noUiSlider.destroy()
 view.slider_el = null
-view.rerender()
+view.render()
+view.r_after_render()
 const handle = view.shadow_el.querySelector("[role=slider]")
 if (handle != null && label != null) { handle.setAttribute("aria-label", label) }
 """
