@@ -571,7 +571,9 @@ class Scrubber:
             for annotation in plot.center:
                 if annotation.id in bound and annotation.lookup("level", raises=False):
                     annotation.level = "overlay"
-            for legend in plot.select(type=Legend):
+            # (the plot's own panels: Plot.select would walk every model it references)
+            panels = (*plot.center, *plot.left, *plot.right, *plot.above, *plot.below)
+            for legend in (panel for panel in panels if isinstance(panel, Legend)):
                 for item in legend.items:
                     # (an item labelled by a data field lists the data's values: keep it)
                     if not isinstance(item.label, Field) and any(r.id in moved
