@@ -186,6 +186,27 @@ def test_mouse_drag_shows_the_frame_at_every_step(lab_server, lab, stacks):
     lab.assert_clean()
 
 
+# Counts the whole-page layouts (the root's compute_layout) made while each server update is
+# applied.
+COUNT_PAGE_LAYOUTS_JS = """() => {
+  const View = Bokeh.require("models/layouts/layout_dom").LayoutDOMView
+  const doc = Bokeh.documents[0]
+  const layouts = window.__layouts = []  // whole-page layouts while each update was applied
+  let applying = null
+  const compute = View.prototype.compute_layout
+  View.prototype.compute_layout = function () {
+    if (this.parent == null && applying !== null) { layouts[applying] += 1 }
+    return compute.call(this)
+  }
+  const apply = doc.apply_json_patch
+  doc.apply_json_patch = function (...args) {
+    applying = layouts.length
+    layouts.push(0)
+    try { return apply.apply(this, args) } finally { applying = null }
+  }
+}"""
+
+
 def test_ball_change_recomputes_and_the_url_restores_the_state(lab_server, new_lab, stacks):
     lab = new_lab("ja-JP")
     lab.open(f"{lab_server}/geometry")
@@ -197,6 +218,7 @@ def test_ball_change_recomputes_and_the_url_restores_the_state(lab_server, new_l
     index = assert_shows_frame(lab, stack)
     R = float(stack.values["R"][index])
     query = wait_for_url(lab, R=repr(R))
+    lab.page.evaluate(COUNT_PAGE_LAYOUTS_JS)
     lab.page.get_by_role("button", name=translate("page.geometry.family.enet", "ja")).click()
     enet = stacks["enet"]
     expected = enet.nearest("R", R)
@@ -205,6 +227,10 @@ def test_ball_change_recomputes_and_the_url_restores_the_state(lab_server, new_l
         " === label", arg=enet.texts["R_label"][expected], timeout=RECOMPUTE_MS)
     assert_shows_frame(lab, enet, expected)
     query = wait_for_url(lab, family="enet", R=repr(float(enet.values["R"][expected])))
+    # the new frames, the other ball's slider, the texts and the contours came in one update,
+    # and the page was laid out once for all of them (not once per change)
+    per_update = lab.page.evaluate("() => window.__layouts")
+    assert per_update and all(count <= 1 for count in per_update), per_update
     before = shown(lab)
     lab.assert_clean()
 

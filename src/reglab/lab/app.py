@@ -19,7 +19,7 @@ import panel as pn
 
 from reglab.lab.i18n import LANGUAGES, Language, check_language, negotiate_language, translate
 from reglab.lab.pages import PageInfo, find_page, registered_pages
-from reglab.lab.scrub import aria_label_script, local_steps_script, unchanged_stylesheets_script
+from reglab.lab.scrub import page_scripts
 
 __all__ = ["EXTENSIONS", "build_app", "page_view", "session_language", "show"]
 
@@ -125,8 +125,7 @@ def page_view(slug: str, lang: Language, *, live: bool = True, nav: bool = True,
     lang = check_language(lang)
     page = find_page(slug)
     content = page.build(lang, live=live, state=dict(state or {}))
-    scripts = pn.pane.HTML(aria_label_script() + unchanged_stylesheets_script()
-                           + local_steps_script() + (_LANGUAGE_SWITCH_JS if nav else ""),
+    scripts = pn.pane.HTML(page_scripts() + (_LANGUAGE_SWITCH_JS if nav else ""),
                            width=0, height=0, margin=0)
     return pn.Column(_header(page, lang, nav=nav), content, scripts,
                      sizing_mode="stretch_width", name=f"reglab.{slug}")

@@ -50,6 +50,8 @@ __all__ = [
     "Scrubber",
     "aria_label_script",
     "local_steps_script",
+    "one_layout_per_patch_script",
+    "page_scripts",
     "unchanged_stylesheets_script",
 ]
 
@@ -257,6 +259,60 @@ _LOCAL_STEPS_JS = """
 })()
 """
 
+# A server update (new frames, controls shown or hidden, a new formula) comes as one patch of
+# many changes. BokehJS lays out the whole page again, synchronously, for each change of a
+# layout property (visible, width...) and for each re-rendered widget (a new formula, a text):
+# seven full layouts in a row for one click on the geometry page (~40 ms each here). While a
+# patch is applied, those requests are collected and the page is laid out once, when the patch
+# is in.
+_ONE_LAYOUT_PER_PATCH_JS = """
+(function () {
+  const module = window.Bokeh && Bokeh.require ? Bokeh.require("models/layouts/layout_dom") : null
+  const View = module ? module.LayoutDOMView : null
+  if (View == null || typeof View.prototype.invalidate_layout !== "function") { return }
+  const proto = View.prototype
+  if (!proto.__reglab_batched) {
+    // A layout request (invalidate_layout) and a widget's own re-layout after re-rendering
+    // (compute_layout, which lays out its ancestors up to the page) both wait for the end.
+    const invalidate = proto.invalidate_layout, compute = proto.compute_layout
+    const defer = (view) => {
+      let root = view
+      while (root.parent instanceof View) { root = root.parent }
+      window.__reglab_layouts.add(root)
+    }
+    proto.invalidate_layout = function () {
+      return window.__reglab_layouts == null ? invalidate.call(this) : defer(this)
+    }
+    proto.compute_layout = function () {
+      return window.__reglab_layouts == null ? compute.call(this) : defer(this)
+    }
+    proto.__reglab_batched = invalidate
+  }
+  function install(doc) {
+    if (doc.__reglab_batched || typeof doc.apply_json_patch !== "function") { return }
+    const apply = doc.apply_json_patch
+    doc.apply_json_patch = function (...args) {
+      if (window.__reglab_layouts != null) { return apply.apply(this, args) }
+      const pending = window.__reglab_layouts = new Set()
+      try {
+        return apply.apply(this, args)
+      } finally {
+        window.__reglab_layouts = null
+        for (const root of pending) { proto.__reglab_batched.call(root) }
+      }
+    }
+    doc.__reglab_batched = true
+  }
+  let tries = 0
+  function tick() {
+    const docs = (window.Bokeh && window.Bokeh.documents) || []
+    docs.forEach(install)
+    if (docs.length === 0 && tries++ < 120) { setTimeout(tick, 250) }
+  }
+  tick()
+})()
+"""
+
 # Bokeh re-writes each renderer's inline stylesheet (its position) at every paint, with the same
 # text as before. Each write invalidates the page's styles, and the next style read of the
 # paint (Bokeh reads colors and fonts through getComputedStyle) then recomputes the styles of
@@ -328,6 +384,27 @@ def local_steps_script() -> str:
     sent, as Bokeh does by default).
     """
     return "<script>" + _LOCAL_STEPS_JS % {"tag": json.dumps(LOCAL_STEPS_TAG)} + "</script>"
+
+
+def one_layout_per_patch_script() -> str:
+    """Return a ``<script>`` that lays the page out once per server update, not once per change.
+
+    See ``_ONE_LAYOUT_PER_PATCH_JS``. It wraps BokehJS's ``LayoutDOMView.invalidate_layout`` and
+    each document's ``apply_json_patch``, and does nothing if either is absent.
+    """
+    return "<script>" + _ONE_LAYOUT_PER_PATCH_JS + "</script>"
+
+
+def page_scripts() -> str:
+    """Return every page-level ``<script>`` of this module, for the lab's page frame.
+
+    :func:`aria_label_script`, :func:`unchanged_stylesheets_script`,
+    :func:`local_steps_script` and :func:`one_layout_per_patch_script`; a page includes them
+    once (in a Panel ``HTML`` pane, whose scripts run when served, in Jupyter and in a saved
+    file).
+    """
+    return (aria_label_script() + unchanged_stylesheets_script() + local_steps_script()
+            + one_layout_per_patch_script())
 
 
 class Scrubber:

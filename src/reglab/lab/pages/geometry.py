@@ -330,13 +330,15 @@ class GeometryPage:
             return
         index = frame_index(new, stack)  # the stop nearest the current R
         self.state = replace(new, R=float(stack.values["R"][index]))
-        self.scrub.update(stack, index)
-        self.cursor.refresh()
-        self._apply_background(bg)
-        self._show_relevant()
-        self._refresh_texts()
-        self.messages.clear()
-        self._set_mirror(self.state.R)
+        # One message to the browser for all of it: the page is then laid out once.
+        with pn.io.hold():
+            self.scrub.update(stack, index)
+            self.cursor.refresh()
+            self._apply_background(bg)
+            self._show_relevant()
+            self._refresh_texts()
+            self.messages.clear()
+            self._set_mirror(self.state.R)
 
     # -- the cursor ----------------------------------------------------------------------------
     def _on_cursor(self) -> None:
