@@ -12,6 +12,7 @@ import contextlib
 import re
 
 import numpy as np
+import panel as pn
 import pytest
 from bokeh.core.property.vectorization import Field, Value
 from bokeh.document import Document
@@ -27,6 +28,9 @@ from reglab.lab.scrub import (
     LOCAL_STEPS_TAG,
     Scrubber,
     aria_label_script,
+    local_steps_script,
+    one_layout_per_patch_script,
+    page_scripts,
     unchanged_stylesheets_script,
 )
 
@@ -242,6 +246,20 @@ def test_aria_script_names_the_tagged_handles():
     script = aria_label_script()
     assert script.startswith("<script>") and script.endswith("</script>")
     assert f'"{ARIA_LABEL_TAG}"' in script and "aria-label" in script
+
+
+def test_every_page_includes_the_page_scripts_once():
+    from reglab.lab.app import page_view
+
+    scripts = page_scripts()
+    parts = [aria_label_script(), unchanged_stylesheets_script(), local_steps_script(),
+             one_layout_per_patch_script()]
+    assert scripts == "".join(parts)
+    assert f'"{LOCAL_STEPS_TAG}"' in local_steps_script()
+    assert "apply_json_patch" in one_layout_per_patch_script()
+    view = page_view("tour", "en", live=False)
+    html = [pane.object for pane in view.select(pn.pane.HTML) if "<script>" in str(pane.object)]
+    assert len(html) == 1 and html[0].startswith(scripts)
 
 
 # -- pages, app, export ----------------------------------------------------------------------

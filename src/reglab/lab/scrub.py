@@ -11,6 +11,11 @@ served, inside Jupyter, and in a saved HTML file with no server at all.
 Controls that change the problem itself recompute a stack on the server and hand it to
 :meth:`Scrubber.update`, which replaces the frames in the browser.
 
+A page includes :func:`page_scripts` once: the sliders' accessible names, and three guarded
+adjustments of BokehJS that keep both kinds of change cheap (stylesheets rewritten only when
+they change, a slider's steps kept in the browser until the gesture ends, one page layout per
+server update). The callback itself lets the repaint after a step skip re-measuring the axes.
+
 Data source names (for tests and benchmarks that read them with
 ``Bokeh.documents[0].get_model_by_name(name)``), for a scrubber called ``"demo"``:
 
@@ -271,7 +276,7 @@ _ONE_LAYOUT_PER_PATCH_JS = """
   const View = module ? module.LayoutDOMView : null
   if (View == null || typeof View.prototype.invalidate_layout !== "function") { return }
   const proto = View.prototype
-  if (!proto.__reglab_batched) {
+  if (proto.__reglab_invalidate_now == null) {
     // A layout request (invalidate_layout) and a widget's own re-layout after re-rendering
     // (compute_layout, which lays out its ancestors up to the page) both wait for the end.
     const invalidate = proto.invalidate_layout, compute = proto.compute_layout
@@ -286,7 +291,7 @@ _ONE_LAYOUT_PER_PATCH_JS = """
     proto.compute_layout = function () {
       return window.__reglab_layouts == null ? compute.call(this) : defer(this)
     }
-    proto.__reglab_batched = invalidate
+    proto.__reglab_invalidate_now = invalidate
   }
   function install(doc) {
     if (doc.__reglab_batched || typeof doc.apply_json_patch !== "function") { return }
@@ -298,7 +303,7 @@ _ONE_LAYOUT_PER_PATCH_JS = """
         return apply.apply(this, args)
       } finally {
         window.__reglab_layouts = null
-        for (const root of pending) { proto.__reglab_batched.call(root) }
+        for (const root of pending) { proto.__reglab_invalidate_now.call(root) }
       }
     }
     doc.__reglab_batched = true
@@ -390,7 +395,8 @@ def one_layout_per_patch_script() -> str:
     """Return a ``<script>`` that lays the page out once per server update, not once per change.
 
     See ``_ONE_LAYOUT_PER_PATCH_JS``. It wraps BokehJS's ``LayoutDOMView.invalidate_layout`` and
-    each document's ``apply_json_patch``, and does nothing if either is absent.
+    ``compute_layout`` and each document's ``apply_json_patch``, and does nothing if the layout
+    class is absent.
     """
     return "<script>" + _ONE_LAYOUT_PER_PATCH_JS + "</script>"
 
