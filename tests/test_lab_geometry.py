@@ -545,6 +545,23 @@ def test_page_keeps_its_state_on_bad_input_and_engine_errors(monkeypatch):
     assert page.scrub.index == new_stack.nearest("R", state.R)
 
 
+def test_a_new_ball_keeps_the_background_a_new_loss_redraws_it(monkeypatch):
+    from reglab.lab.pages import geometry
+
+    page = geometry.GeometryPage("en", True, {})
+    drawn = []
+    monkeypatch.setattr(page, "_apply_background", drawn.append)
+    assert geometry.loss_key(State(family="enet", p=3.0, a=0.2)) == geometry.loss_key(State())
+    page.widgets["family"].value = "enet"  # another ball, the same loss: contours kept
+    page.widgets["a"]._process_events({"value": 0.8, "value_throttled": 0.8})  # released
+    assert drawn == [] and (page.state.family, page.state.a) == ("enet", 0.8)
+    # another loss: the picture is redrawn, for it
+    page.widgets["ratio"]._process_events({"value": 6.0, "value_throttled": 6.0})
+    assert [bg.extent for bg in drawn] == [geometry.background(page.state).extent]
+    np.testing.assert_array_equal(drawn[0].F, geometry.background(page.state).F)
+    assert geometry.loss_key(State(loss="prostate", w1=3.0)) == ("prostate",)
+
+
 def test_page_cursor_follows_the_url_R_and_the_code_follows_the_cursor():
     from reglab.lab.pages import geometry
 

@@ -52,6 +52,7 @@ from reglab.lab.pages.geometry_frames import (
     compute_frames,
     frame_index,
     importance_text,
+    loss_key,
     make_loss,
     make_penalty,
     p_label,
@@ -322,7 +323,8 @@ class GeometryPage:
             return
         try:
             stack = compute_frames(new.problem(), lang)
-            bg = background(new)
+            # (a new ball on the same loss keeps the picture: contours, window, w*)
+            bg = None if loss_key(new) == loss_key(self.state) else background(new)
         except Exception as error:  # noqa: BLE001 - an engine error must not take the page down
             self.messages.show(translate("page.geometry.error.compute", lang,
                                          message=str(error)))
@@ -334,7 +336,8 @@ class GeometryPage:
         with pn.io.hold():
             self.scrub.update(stack, index)
             self.cursor.refresh()
-            self._apply_background(bg)
+            if bg is not None:
+                self._apply_background(bg)
             self._show_relevant()
             self._refresh_texts()
             self.messages.clear()

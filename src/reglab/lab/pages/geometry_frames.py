@@ -73,6 +73,7 @@ __all__ = [
     "distinct_labels",
     "frame_index",
     "importance_text",
+    "loss_key",
     "make_loss",
     "make_penalty",
     "p_label",
@@ -325,6 +326,13 @@ def make_loss(state: State) -> QuadraticLoss:
                                        angle=math.radians(state.angle))
     X, y = data_features(state.loss)
     return QuadraticLoss.from_data(X, y)
+
+
+def loss_key(state: State) -> tuple:
+    """Return what the loss of ``state`` (and so :func:`background`) depends on."""
+    if state.loss == "custom":
+        return ("custom", state.w1, state.w2, state.ratio, state.angle)
+    return (state.loss,)
 
 
 def r_grid(radius_star: float, n_below: int = N_BELOW, n_above: int = N_ABOVE,
