@@ -661,7 +661,7 @@ def lasso_homotopy(
         active = _CholeskyActiveSet(X.T @ X if gram is None else gram, Xty, n)
     # Each step makes a few dozen small BLAS calls; letting BLAS spread those over threads
     # costs more than it brings (3x slower on 2 busy cores), so the stepping runs on one.
-    with _blas_threads().limit(limits=1, user_api="blas"):
+    with single_blas_thread():
         return _Homotopy(active, Xty, lam_min / 2.0, max_steps).run()
 
 
@@ -677,6 +677,15 @@ def gram_based(n_features: int) -> bool:
 def _blas_threads() -> ThreadpoolController:
     """Return the BLAS thread pools of this process (looked up once: that takes ~1 ms)."""
     return ThreadpoolController()
+
+
+def single_blas_thread():
+    """Return a context manager that runs BLAS on one thread while it is entered.
+
+    The homotopy's steps are small BLAS-2 calls, faster on one thread; cross-validation runs
+    several homotopies side by side, one per core, inside it.
+    """
+    return _blas_threads().limit(limits=1, user_api="blas")
 
 
 class _Homotopy:

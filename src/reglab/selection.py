@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reglab._validation import ReglabInputError, check_finite_array
-from reglab.homotopy import _blas_threads
+from reglab.homotopy import single_blas_thread
 from reglab.paths import LassoPath, fit_path
 from reglab.penalties import Penalty
 
@@ -167,8 +167,7 @@ def cross_validate(
         # (single-threaded BLAS-2 steps that release the GIL) run side by side on the cores.
         grams = _FoldGrams(X)
         workers = min(len(held_outs), os.cpu_count() or 1)
-        with _blas_threads().limit(limits=1, user_api="blas"), \
-                ThreadPoolExecutor(workers) as pool:
+        with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
             errors = list(pool.map(held_out_errors, held_outs, [grams] * len(held_outs)))
     else:
         errors = [held_out_errors(held_out) for held_out in held_outs]
