@@ -562,6 +562,19 @@ def test_a_new_ball_keeps_the_background_a_new_loss_redraws_it(monkeypatch):
     assert geometry.loss_key(State(loss="prostate", w1=3.0)) == ("prostate",)
 
 
+def test_the_formula_comes_in_a_loss_part_and_a_ball_part():
+    from reglab.lab.pages.geometry import formula_parts, formula_tex
+
+    loss, ball = formula_parts(State())
+    assert formula_tex(State()) == loss + "\n\n" + ball
+    assert r"\begin{pmatrix}" in loss and r"\|w\|_1 \le R" in ball
+    # a new ball leaves the loss's part as it was; a new loss leaves the ball's
+    assert formula_parts(State(family="enet", a=0.3))[0] == loss
+    assert "a = 0.3" in formula_parts(State(family="enet", a=0.3))[1]
+    assert formula_parts(State(ratio=7.0))[1] == ball
+    assert formula_parts(State(ratio=7.0))[0] != loss
+
+
 def test_page_cursor_follows_the_url_R_and_the_code_follows_the_cursor():
     from reglab.lab.pages import geometry
 

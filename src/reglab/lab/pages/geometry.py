@@ -60,7 +60,7 @@ from reglab.lab.pages.geometry_frames import (
 )
 from reglab.lab.scrub import Scrubber
 
-__all__ = ["PAGE", "GeometryPage", "build_page", "formula_tex", "render_figure"]
+__all__ = ["PAGE", "GeometryPage", "build_page", "formula_parts", "formula_tex", "render_figure"]
 
 SLUG = "geometry"
 PLOT_SIZE = 520  # pixels of the square plotting frame
@@ -94,6 +94,14 @@ def _md(text: str) -> str:
 
 def formula_tex(state: State) -> str:
     """Write the problem out with the current loss, as MathJax display math."""
+    return "\n\n".join(formula_parts(state))
+
+
+def formula_parts(state: State) -> tuple[str, str]:
+    """Return :func:`formula_tex` in two parts: the loss's lines and the ball's.
+
+    The page typesets them apart, so a new ball does not typeset the loss (its matrix) again.
+    """
     loss = make_loss(state)
     c, H = loss.center, loss.hessian
     center = rf"w^\ast = ({_tex_number(c[0])},\ {_tex_number(c[1])})"
@@ -112,15 +120,20 @@ def formula_tex(state: State) -> str:
         p = p_label(state.p)
         penalty = rf"P(w) = |w_1|^{{{p}}} + |w_2|^{{{p}}}"
         level = rf"\|w\|_{{{p}}} \le R"
-    lines = [
+    loss_lines = [
         r"f(w) = (w - w^\ast)^\top H\,(w - w^\ast) + c_0,\quad "
         + rf"c_0 = {_tex_number(loss.c0)}",
         center + r",\quad " + hessian,
+    ]
+    ball_lines = [
         r"\min_w f(w)\ \ \text{s.t.}\ \ " + level,
         r"\Longleftrightarrow\quad \min_w f(w) + \lambda P(w),\quad \lambda \ge 0",
         penalty,
     ]
-    return "\n\n".join(f"$${line}$$" for line in lines)
+    def display(lines: list[str]) -> str:
+        return "\n\n".join(f"$${line}$$" for line in lines)
+
+    return display(loss_lines), display(ball_lines)
 
 
 def render_figure(state: State, lang: Language, fmt: str) -> bytes:
@@ -395,8 +408,8 @@ class GeometryPage:
             scrub.readout("objective", styles={"font-size": "13px", "color": "#444"},
                           width=PLOT_SIZE + 80, margin=(2, 10)),
         ]
-        self.formula = pn.pane.LaTeX("", renderer="mathjax", sizing_mode="stretch_width",
-                                     styles={"font-size": "14px"})
+        self.formulas = [pn.pane.LaTeX("", renderer="mathjax", sizing_mode="stretch_width",
+                                       styles={"font-size": "14px"}) for _ in range(2)]
         self.nonconvex = pn.pane.Markdown(translate("page.geometry.nonconvex_note", lang),
                                           sizing_mode="stretch_width", margin=(0, 10))
         self.importance = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
@@ -412,7 +425,8 @@ class GeometryPage:
 
     def _refresh_texts(self) -> None:
         st = self.state
-        self.formula.object = formula_tex(st)
+        for pane, tex in zip(self.formulas, formula_parts(st), strict=True):
+            pane.object = tex  # (an unchanged text is not sent, nor typeset again)
         self.nonconvex.visible = st.family == "lp" and st.p < 1
         self._refresh_code()
 
@@ -444,7 +458,7 @@ class GeometryPage:
                              margin=(0, 10)),
         )
         left = pn.Column(self.plot, cursor, *self.readouts, self.nonconvex)
-        right = pn.Column(controls, heading("page.geometry.formula.title"), self.formula,
+        right = pn.Column(controls, heading("page.geometry.formula.title"), *self.formulas,
                           self.importance, width=460)
         parts: list[Any] = [
             pn.pane.Markdown(f"## {translate('page.geometry.title', lang)}\n\n"
