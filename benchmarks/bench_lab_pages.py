@@ -21,7 +21,10 @@ command, stopped by its own pid):
    model (a cursor span) in their layout; readouts are DOM text updated in the same callback,
    drawn in that frame.
    The frame floor (a plain ``<input type=range>`` page writing a text) is measured in the same
-   browser in the same run, and the pages' "next frame" medians are also given as ratios to it;
+   browser in the same run, and the pages' "next frame" medians are also given as ratios to it.
+   (The floor's text changes in the input handler, so its "next frame" is the frame that
+   renders it; Bokeh paints canvases inside an animation frame, so a page's "next frame" is the
+   one after the frame that shows the step: about one frame interval is structural.)
 4. the script work of one step without frame scheduling (set the slider's value from script,
    then repaint the linked plots in full), separating the lab's own cost from scheduling and
    the machine's load;
