@@ -233,6 +233,24 @@ def test_radius_is_the_gauge(pen):
         assert pen.radius(w) == pytest.approx(_gauge(pen, w), rel=1e-12)
 
 
+@pytest.mark.parametrize("p", [3.0, 500.0, 2000.0])
+def test_lp_radius_neither_overflows_nor_underflows_for_large_p(p):
+    # ||w||_p = max|w| (1 + sum of (|w_j| / max)^p over the others)^(1/p): here the others'
+    # ratios are 3/4 and 1/2, so for large p the radius is max|w| to the last digit, and it
+    # is 1-homogeneous whatever the scale (40^500 and 0.002^2000 are out of float range).
+    w = np.array([30.0, -40.0, 20.0])
+    expected = 40.0 * (1.0 + 0.75**p + 0.5**p) ** (1.0 / p)
+    for scale in (1e-200, 5e-5, 1.0, 1e200):
+        assert Lp(p).radius(scale * w) == pytest.approx(scale * expected, rel=1e-13)
+    assert Lp(p).radius(np.zeros(3)) == 0.0
+    # a level beyond the floating-point range is inf, not an error
+    assert Lp(p).level(40.0) == (40.0**p if p < 100 else math.inf)
+    # the weighted form: only penalized coordinates count, each with its weight
+    weighted = Lp(p, weights=[0.0, 2.0, 1.0])
+    assert weighted.radius(w) == pytest.approx(
+        40.0 * (2.0 + 0.5**p) ** (1.0 / p), rel=1e-13)
+
+
 @pytest.mark.parametrize("pen", PENALTIES, ids=IDS)
 @pytest.mark.parametrize("R", [0.25, 1.0, 3.5])
 def test_boundary_points_have_radius_R(pen, R):

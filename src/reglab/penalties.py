@@ -404,7 +404,27 @@ class Lp(Penalty):
         return float(np.sum(v * w**self.p))
 
     def level(self, R):
-        return float(R) if self.is_max_norm else float(R) ** self.p
+        if self.is_max_norm:
+            return float(R)
+        try:
+            return float(R) ** self.p
+        except OverflowError:  # large p: the level exceeds the floating-point range
+            return math.inf
+
+    def radius(self, w):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # (handled below)
+            direct = super().radius(w)
+        if self.is_max_norm or (0.0 < direct < math.inf):
+            return direct
+        # The powers |w_j|^p overflowed or underflowed (large p: 40^500, 0.002^2000). Then
+        # (sum_j v_j |w_j|^p)^(1/p) = m (sum_j v_j (|w_j| / m)^p)^(1/p) with m = max |w_j|:
+        # the ratios' powers are at most 1, and underflow only where they do not count.
+        w = np.abs(np.asarray(w, dtype=float).ravel())
+        v = self.weights_for(w.size)
+        m = float(np.max(w[v > 0], initial=0.0))
+        if m == 0.0 or not math.isfinite(m):
+            return m
+        return m * self.radius_of_level(float(np.sum(v * (w / m) ** self.p)))
 
     def radius_of_level(self, level):
         level = max(float(level), 0.0)
