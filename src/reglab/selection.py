@@ -168,7 +168,7 @@ def cross_validate(
         grams = _FoldGrams(X)
         workers = min(len(held_outs), os.cpu_count() or 1)
         with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
-            errors = list(pool.map(held_out_errors, held_outs, [grams] * len(held_outs)))
+            errors = list(pool.map(lambda held_out: held_out_errors(held_out, grams), held_outs))
     else:
         errors = [held_out_errors(held_out) for held_out in held_outs]
     return _summarize(lams, np.array(errors), seed)

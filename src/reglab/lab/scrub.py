@@ -228,6 +228,19 @@ _ARIA_JS = """
 """
 
 
+# The end of a page script that adjusts each BokehJS document: it calls the script's
+# `install(doc)` on every document, retrying until the documents exist (up to 30 s).
+_ON_EACH_DOCUMENT_JS = """
+  let tries = 0
+  function tick() {
+    const docs = (window.Bokeh && window.Bokeh.documents) || []
+    docs.forEach(install)
+    if (docs.length === 0 && tries++ < 120) { setTimeout(tick, 250) }
+  }
+  tick()
+})()
+"""
+
 # A slider step (a key press, each move of a drag) changes the slider's `value`, which BokehJS
 # sends to the server; a key press also sets `value_throttled`, and a drag's release does. The
 # server needs only the latter (where a gesture ended): this marks the `value` changes of the
@@ -235,7 +248,8 @@ _ARIA_JS = """
 # one change instead of two (each one is a message, an acknowledgement and work for the server,
 # landing in the middle of the next steps). Bokeh sends a change only if its `sync` flag is set;
 # the flag is cleared before the document hands the change to its listeners.
-_LOCAL_STEPS_JS = """
+_LOCAL_STEPS_JS = (
+    """
 (function () {
   const TAG = %(tag)s
   function keep_local(event) {
@@ -254,15 +268,9 @@ _LOCAL_STEPS_JS = """
     }
     doc.__reglab_local_steps = true
   }
-  let tries = 0
-  function tick() {
-    const docs = (window.Bokeh && window.Bokeh.documents) || []
-    docs.forEach(install)
-    if (docs.length === 0 && tries++ < 120) { setTimeout(tick, 250) }
-  }
-  tick()
-})()
 """
+    + _ON_EACH_DOCUMENT_JS
+)
 
 # A server update (new frames, controls shown or hidden, a new formula) comes as one patch of
 # many changes. BokehJS lays out the whole page again, synchronously, for each change of a
@@ -270,7 +278,8 @@ _LOCAL_STEPS_JS = """
 # seven full layouts in a row for one click on the geometry page (~40 ms each here). While a
 # patch is applied, those requests are collected and the page is laid out once, when the patch
 # is in.
-_ONE_LAYOUT_PER_PATCH_JS = """
+_ONE_LAYOUT_PER_PATCH_JS = (
+    """
 (function () {
   const module = window.Bokeh && Bokeh.require ? Bokeh.require("models/layouts/layout_dom") : null
   const View = module ? module.LayoutDOMView : null
@@ -308,15 +317,9 @@ _ONE_LAYOUT_PER_PATCH_JS = """
     }
     doc.__reglab_batched = true
   }
-  let tries = 0
-  function tick() {
-    const docs = (window.Bokeh && window.Bokeh.documents) || []
-    docs.forEach(install)
-    if (docs.length === 0 && tries++ < 120) { setTimeout(tick, 250) }
-  }
-  tick()
-})()
 """
+    + _ON_EACH_DOCUMENT_JS
+)
 
 # Bokeh re-writes each renderer's inline stylesheet (its position) at every paint, with the same
 # text as before. Each write invalidates the page's styles, and the next style read of the
