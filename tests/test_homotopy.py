@@ -6,7 +6,13 @@ from sklearn.linear_model import Lasso, lars_path
 
 from reglab._validation import ReglabInputError
 from reglab.bases import polynomial_features
-from reglab.homotopy import HomotopyPath, _CholeskyActiveSet, _QRActiveSet, lasso_homotopy
+from reglab.homotopy import (
+    _REFRESH,
+    HomotopyPath,
+    _CholeskyActiveSet,
+    _QRActiveSet,
+    lasso_homotopy,
+)
 
 FACTORIZATIONS = ["qr", "cholesky"]
 
@@ -95,6 +101,52 @@ def test_large_p_uses_cholesky_and_matches_sklearn():
     # Least squares reached with |A| = rank = n - 1 (centered): the fit interpolates.
     assert np.count_nonzero(path.coefs[-1]) == 39
     assert np.linalg.norm(y - X @ path.coefs[-1]) < 1e-9 * np.linalg.norm(y)
+
+
+def test_cholesky_with_many_joins_and_drops_matches_sklearn_and_qr():
+    # Correlated columns: 200-odd joins (several refreshes of the bordered R^{-1} [r, z]) and
+    # dozens of drops (each moving a Gram row between slots and a column back to the inactive
+    # block of GA): the bookkeeping of both must leave the path exact.
+    rng = np.random.default_rng(0)
+    n, p = 150, 300
+    X = rng.normal(size=(n, 40)) @ rng.normal(size=(40, p)) * 0.3 + rng.normal(size=(n, p))
+    beta = np.zeros(p)
+    beta[:30] = rng.normal(size=30)
+    X, y = _centered(X, X @ beta + rng.normal(size=n))
+    path = lasso_homotopy(X, y, factorization="cholesky")
+    actions = [action for _, _, action in path.events]
+    assert actions.count("enter") > 3 * _REFRESH and actions.count("leave") > 40
+    lams, coefs = _sklearn_lars(X, y)
+    np.testing.assert_allclose(path.lams, lams, rtol=1e-11, atol=1e-13 * lams[0])
+    np.testing.assert_allclose(path.coefs, coefs, rtol=0, atol=1e-9 * np.abs(coefs).max())
+    assert path.kkt_residuals.max() < 1e-13
+    qr = lasso_homotopy(X, y, factorization="qr")
+    assert qr.events == path.events
+    np.testing.assert_allclose(qr.coefs, path.coefs, rtol=0, atol=1e-9 * np.abs(coefs).max())
+
+
+def test_cholesky_keeps_signed_gram_rows_in_column_order():
+    X, y = _random(60, 300, 11)
+    active = _CholeskyActiveSet(X.T @ X, X.T @ y, 60)
+    rng = np.random.default_rng(0)
+    features = rng.permutation(300)[:25].tolist()
+    signs = rng.choice([-1.0, 1.0], size=25)
+    for j, sign in zip(features, signs, strict=True):
+        assert active.add(j, sign)
+    for position in (3, 0, 17, 21):  # the last one is the last position
+        active.remove(position)
+    assert active.k == 21
+    k, G = active.k, X.T @ X
+    order, place = active._order, active._place
+    np.testing.assert_array_equal(place[order], np.arange(300))
+    assert sorted(order[300 - k :].tolist()) == sorted(active.index)  # active block last
+    for position, j in enumerate(active.index):
+        row = active._GA[active._slot[position]]
+        np.testing.assert_array_equal(row, active.signs[position] * G[j, order])
+    # [v, d] = R^{-1} [r, z], bordered and re-solved: as a fresh solve gives them.
+    R = np.triu(active._R[:k, :k])
+    fresh = np.linalg.solve(R, active._rz[:, :k].T)
+    np.testing.assert_allclose(active._vd[:k], fresh, rtol=1e-10, atol=1e-12)
 
 
 def test_precomputed_gram_and_xty_give_the_same_path():

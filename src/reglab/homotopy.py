@@ -23,10 +23,11 @@ On a stretch of the path where the active set ``A`` and its signs ``s_A`` stay f
 * an active ``j`` leaves when ``w_j + t d_j = 0`` (the lasso modification of LARS).
 
 :func:`lasso_homotopy` steps from event to event, from ``λ_0 = 2 max|X^T y|`` (where ``w = 0``)
-down to 0 or to a requested ``lam_min``. Every segment starts from a fresh solve of the
-active-set system and fresh correlations (the coefficients are not stepped from breakpoint to
-breakpoint, so they do not drift), and the KKT residual of every breakpoint solution returned
-can be evaluated (:attr:`HomotopyPath.kkt_residuals`).
+down to 0 or to a requested ``lam_min``. Every segment starts from a solve of the active-set
+system (with the Cholesky factorization, bordered at joins and refreshed regularly) and fresh
+correlations (the coefficients are not stepped from breakpoint to breakpoint, so they do not
+drift), and the KKT residual of every breakpoint solution returned can be evaluated
+(:attr:`HomotopyPath.kkt_residuals`).
 
 The active columns are factorized with their signs, ``X_A S`` with ``S = diag(s_A)``, and each
 event is a distance closing at a speed (:meth:`_ActiveSet.segment`): a correlation's distance
@@ -43,7 +44,8 @@ event. Two factorizations share the stepping (each a small class below):
   condition numbers ~1e17) need it.
 * ``"cholesky"`` works from ``G = X^T X`` and ``X^T y`` only (computed once, or passed in), with
   a Cholesky factor of ``S G_AA S`` grown by one triangular solve per join and downdated by
-  Givens rotations per drop, so a step costs ``O(k^2 + k p)`` for ``k`` active features. It
+  Givens rotations per drop, so a step costs ``O(k^2 + k (p - k))`` for ``k`` active
+  features, and its triangular solves release the GIL (:mod:`reglab._triangular`). It
   squares the condition number (active sets stay below ``cond(X_A)`` = 1e6) and is meant for
   large, reasonably conditioned designs (``p`` in the thousands).
 
@@ -79,6 +81,7 @@ import numpy as np
 from scipy.linalg import blas, lapack, qr_delete
 from threadpoolctl import ThreadpoolController
 
+from reglab._triangular import solve_upper
 from reglab._validation import ReglabInputError, check_finite_array, check_nonnegative
 
 __all__ = ["HomotopyPath", "gram_based", "lasso_homotopy", "piecewise_linear"]
@@ -134,6 +137,10 @@ _MAX_TIE = 12
 _STEP_COND = 1e3
 """Below this ``cond(X_A)`` the Cholesky variant steps to a breakpoint (``w + t d``) instead of
 solving there afresh: the two agree to ~1e-13, and the solve costs ``O(k^2)``."""
+
+_REFRESH = 64
+"""The Cholesky variant borders ``R^{-1} [r, z]`` at joins and solves it afresh every this many
+joins (and after every drop), so that rounding from the bordering cannot build up."""
 
 _QR_MAX_FEATURES = 256
 """``factorization="auto"`` uses QR up to this many features and the Gram/Cholesky one above."""
@@ -240,8 +247,9 @@ class _ActiveSet:
 
         ``R u(μ) = r - μ z``    and    ``R d = z``    (``S G_AA S d = 1``, ``u(μ - t) = u + t d``).
 
-    :meth:`segment` solves both afresh and returns every event of the segment as a distance
-    closing at a speed (see :meth:`segment`). Subclasses say how a column joins and leaves and
+    :meth:`segment` solves both (afresh, or from an updated ``R^{-1} [r, z]``: see the
+    Cholesky variant) and returns every event of the segment as a distance closing at a speed
+    (see :meth:`segment`). Subclasses say how a column joins and leaves and
     how the correlations are formed. The stepping reads ``index`` (the active features in the
     factor's order), ``k`` (their number), ``signs`` (length k), ``capacity`` and ``cond``;
     they are plain attributes because they are read at every step.
@@ -436,7 +444,7 @@ class _QRActiveSet(_ActiveSet):
 
 
 class _CholeskyActiveSet(_ActiveSet):
-    """Cholesky factor of ``S G_AA S`` from the Gram matrix: ``O(k^2 + k p)`` per step.
+    """Cholesky factor of ``S G_AA S`` from the Gram matrix: ``O(k^2 + k (p - k))`` per step.
 
     A join borders ``R`` after one triangular solve ``R^T h = S G_Aj s_j``; a drop restores
     the triangle with Givens rotations of its rows and solves ``r`` and ``z`` afresh (the
@@ -444,9 +452,20 @@ class _CholeskyActiveSet(_ActiveSet):
     block of a capacity x capacity Fortran array: a join writes one column, and LAPACK's
     ``dtrtrs``, told the leading dimension, solves with the block in place (with hundreds of
     active features, copying R at every join or solve would cost more than the solves).
-    ``GA`` holds the signed rows ``s_j G[j, :]`` of the active features, each in a slot that
-    stays put while others come and go (``slot[i]`` for the feature at position ``i`` of the
-    factor), so a drop moves one row of length p, not all the later ones.
+
+    The steps are bound by memory traffic (the k x p rows of the Gram matrix and the k x k
+    triangle, read at every step), so each is read as little as the algebra allows:
+
+    * ``GA`` holds the signed rows ``s_j G[j, :]`` of the active features, each in a slot that
+      stays put while others come and go (``slot[i]`` for the feature at position i of the
+      factor), with the columns permuted so that the inactive features come first
+      (``order``, ``place``): the rates ``a`` of the inactive features, the only ones that
+      can join, come from the leading k x (p - k) block (for the active ones ``a = s``).
+    * ``v = R^{-1} r`` and ``d = R^{-1} z`` (so ``u(μ) = v - μ d``) are bordered at a join
+      with the solve ``q = R^{-1} h`` that the condition estimate needs anyway:
+      ``R' = [[R, h], [0, ρ]]`` gives ``v' = [v - q r_k / ρ, r_k / ρ]`` and likewise ``d'``.
+      Two triangle passes per step instead of four; they are solved afresh after a drop and
+      every ``_REFRESH`` joins, so rounding cannot build up.
     """
 
     resolve_breakpoints = False
@@ -459,12 +478,16 @@ class _CholeskyActiveSet(_ActiveSet):
         self._diag = np.diag(G).copy()
         self._GA = np.empty((self.capacity, p))
         self._slot = np.empty(self.capacity, dtype=np.intp)
+        self._order = np.arange(p)  # the features in GA's column order, inactive ones first
+        self._place = np.arange(p)  # its inverse: the column of feature j
         self._rz = np.empty((2, self.capacity))
+        self._vd = np.empty((self.capacity, 2))  # [v, d] = R^{-1} [r, z]
+        self._joins_since_solve = 0
         self._R = np.empty((self.capacity, self.capacity), order="F")
         self._norms_1 = (0.0, 0.0)  # ||R||_1 and ||R^{-1}||_1
 
     def _triangular_solve(self, B, trans=0):
-        return lapack.dtrtrs(self._R[:, : self.k], B, trans=trans)[0]
+        return solve_upper(self._R, self.k, B, trans=bool(trans))
 
     def _grow(self, h, rho, cond):
         if not cond < self.max_cond:
@@ -475,14 +498,36 @@ class _CholeskyActiveSet(_ActiveSet):
         self.cond = cond
         return True
 
+    def _swap_columns(self, a: int, b: int) -> None:
+        """Exchange the columns at ``a`` and ``b`` of GA's order (in the rows in use)."""
+        if a != b:
+            order, place, GA = self._order, self._place, self._GA[: self.k]
+            column_a = GA[:, a].copy()
+            GA[:, a] = GA[:, b]
+            GA[:, b] = column_a
+            order[a], order[b] = order[b], order[a]
+            place[order[a]], place[order[b]] = a, b
+
+    def _solve_vd(self) -> None:
+        """``[v, d] = R^{-1} [r, z]`` afresh."""
+        self._vd[: self.k] = self._triangular_solve(self._rz[:, : self.k].T)
+        self._joins_since_solve = 0
+
+    def _solve(self, mu):
+        # [v - μ d, -d] from the bordered [v, d]; B (unused by _products here) is not formed.
+        self._M[0, 1] = -mu
+        return None, self._M.dot(self._vd[: self.k].T).T
+
     def add(self, j: int, sign: float) -> bool:
         """Append column ``j`` with ``sign``; False (nothing changed) if it is degenerate."""
         k = self.k
         if k >= self.capacity or not self._diag[j] > 0:
             return False
+        column = self._place[j]
         if k:
-            g = self._G[j, self.index] * (sign * self.signs)
-            h = self._triangular_solve(g[:, None], trans=1)[:, 0]
+            # S G_Aj s_j: column j of the active rows, which already carry their signs.
+            g = self._GA[self._slot[:k], column] * sign
+            h = self._triangular_solve(g, trans=1)
             rho2 = self._diag[j] - h.dot(h)
         else:
             h, rho2 = np.empty(0), self._diag[j]
@@ -495,15 +540,24 @@ class _CholeskyActiveSet(_ActiveSet):
         # after joins; after drops those of the larger factor are kept (deleting a column
         # cannot increase cond_2).
         rho = math.sqrt(rho2)
-        inverse_column = 1.0 + (np.abs(self._triangular_solve(h[:, None])).sum() if k else 0.0)
+        q = self._triangular_solve(h) if k else h
         norms = (max(self._norms_1[0], np.abs(h).sum() + rho),
-                 max(self._norms_1[1], inverse_column / rho))
+                 max(self._norms_1[1], (np.abs(q).sum() + 1.0) / rho))
         if not self._grow(h, rho, norms[0] * norms[1]):
             return False
         self._norms_1 = norms
-        np.multiply(self._G[j], sign, out=self._GA[k])  # slots 0..k-1 are taken, k is free
+        self._swap_columns(column, self.p - k - 1)  # j's column joins the active block
+        np.multiply(self._G[j, self._order], sign, out=self._GA[k])  # slot k is free
         self._slot[k] = k
-        self._append(j, sign, (sign * self._Xty[j] - h.dot(self._rz[0, :k])) / self._R[k, k])
+        self._append(j, sign, (sign * self._Xty[j] - h.dot(self._rz[0, :k])) / rho)
+        self._joins_since_solve += 1
+        if self._joins_since_solve < _REFRESH:
+            # Bordering: R' [v'; v_k] = [r; r_k] gives v_k = r_k / rho, v' = v - q v_k.
+            last = self._rz[:, k] / rho
+            self._vd[:k] -= q[:, None] * last
+            self._vd[k] = last
+        else:
+            self._solve_vd()
         return True
 
     def remove(self, position: int) -> None:
@@ -524,20 +578,27 @@ class _CholeskyActiveSet(_ActiveSet):
             a, b = R[i, i], R[i + 1, i]
             rotation = np.array([[a, b], [-b, a]]) / math.hypot(a, b)
             R[i : i + 2, i:k] = rotation @ R[i : i + 2, i:k]
+        # The feature's column goes back to the inactive block (the first active column).
+        j = self.index[position]
         self._delete(position)
+        self._swap_columns(self._place[j], self.p - k - 1)
         if k:
             rhs = np.column_stack((self.signs * self._Xty[self.index], np.ones(k)))
             self._rz[:, :k] = self._triangular_solve(rhs, trans=1).T
+            self._solve_vd()
         else:
             self._norms_1 = (0.0, 0.0)
 
     def _products(self, B, Ud, out):
         k, p = self.k, self.p
+        inactive = p - k
         V = np.empty((k, 2))
         V[self._slot[:k]] = Ud  # the rows of GA are in slot order
-        # G_{:A} S [u, -d], as (V^T GA)^T: BLAS streams the k x p rows once (about twice as
-        # fast as GA^T V, whose operand it repacks, for k and p in the thousands).
-        GV = (V.T @ self._GA[:k]).T
+        # G_{IA} S [u, -d] for the inactive features I, as (V^T GA_I)^T: BLAS streams the
+        # k x (p - k) block once (about twice as fast as GA^T V, whose operand it repacks,
+        # for k and p in the thousands). The active rows get 0: they are closed anyway.
+        GV = np.zeros((p, 2))
+        GV[self._order[:inactive]] = (V.T @ self._GA[:k, :inactive]).T
         out[:p] = GV
         np.negative(GV, out=out[p:])  # the columns -X
 
