@@ -42,6 +42,7 @@ _CHAR, _INT, _ARRAY = ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_vo
 _DTRTRS = _cython_lapack_function("dtrtrs", ctypes.CFUNCTYPE(
     None, _CHAR, _CHAR, _CHAR, _INT, _INT, _ARRAY, _INT, _ARRAY, _INT, _INT))
 _TRANS = {False: b"N", True: b"T"}
+_ONE = ctypes.c_int(1)
 
 
 def solve_upper(R: np.ndarray, k: int, B: np.ndarray, trans: bool = False) -> np.ndarray:
@@ -75,11 +76,11 @@ def solve_upper(R: np.ndarray, k: int, B: np.ndarray, trans: bool = False) -> np
         raise ValueError("R must be a float64 array in Fortran order")
     # One call per column: OpenBLAS solves a single right-hand side with a BLAS-2 kernel, for
     # a few columns about three times as fast per column as with its BLAS-3 one.
-    args = (b"U", _TRANS[bool(trans)], b"N", ctypes.c_int(k), ctypes.c_int(1), R.ctypes.data,
-            ctypes.c_int(R.shape[0]))
-    info = ctypes.c_int(0)
+    order, info = ctypes.c_int(k), ctypes.c_int(0)
+    args = (b"U", _TRANS[bool(trans)], b"N", order, _ONE, R.ctypes.data, ctypes.c_int(R.shape[0]))
+    first = X.ctypes.data
     for column in range(X.size // k):
-        _DTRTRS(*args, X.ctypes.data + 8 * k * column, ctypes.c_int(k), info)
+        _DTRTRS(*args, first + 8 * k * column, order, info)
         if info.value:  # a zero on the diagonal: the factor is singular
             raise np.linalg.LinAlgError(f"singular triangular factor (zero pivot {info.value})")
     return X

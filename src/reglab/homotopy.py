@@ -251,8 +251,9 @@ class _ActiveSet:
     Cholesky variant) and returns every event of the segment as a distance closing at a speed
     (see :meth:`segment`). Subclasses say how a column joins and leaves and
     how the correlations are formed. The stepping reads ``index`` (the active features in the
-    factor's order), ``k`` (their number), ``signs`` (length k), ``capacity`` and ``cond``;
-    they are plain attributes because they are read at every step.
+    factor's order; ``features`` is the same as an array), ``k`` (their number), ``signs``
+    (length k), ``capacity`` and ``cond``; they are plain attributes because they are read at
+    every step.
     """
 
     resolve_breakpoints: bool
@@ -261,6 +262,7 @@ class _ActiveSet:
         self.p = Xty.size
         self.capacity, self.max_cond = capacity, max_cond
         self.index: list[int] = []
+        self._features_buffer = np.empty(capacity, dtype=np.intp)  # index, as an array
         self.cond = 1.0  # cond_1(R) estimated at the last join: an upper bound after drops
         self._R = np.empty((0, 0), order="F")
         self._signs_buffer = np.empty(capacity)
@@ -273,6 +275,7 @@ class _ActiveSet:
     def _resize(self, k: int) -> None:
         self.k = k
         self.signs = self._signs_buffer[:k]
+        self.features = self._features_buffer[:k]
 
     def _grow(self, h: np.ndarray, rho: float, cond: float | None = None) -> bool:
         """Border ``R`` with the column ``(h, rho)``; False if ``cond_1(R)`` passes ``max_cond``.
@@ -302,6 +305,7 @@ class _ActiveSet:
         # R^T z = 1, one more row: z_k = (1 - h . z) / rho.
         rz[1, k] = (1.0 - self._R[:k, k].dot(rz[1, :k])) / self._R[k, k]
         self._signs_buffer[k] = sign
+        self._features_buffer[k] = j
         self.index.append(j)
         self._resize(k + 1)
 
@@ -309,6 +313,7 @@ class _ActiveSet:
         """Forget the feature at ``position`` (the factors are the subclass's business)."""
         k = self.k
         self._signs_buffer[position : k - 1] = self._signs_buffer[position + 1 : k]
+        self._features_buffer[position : k - 1] = self._features_buffer[position + 1 : k]
         del self.index[position]
         self._resize(k - 1)
 
@@ -583,7 +588,7 @@ class _CholeskyActiveSet(_ActiveSet):
         self._delete(position)
         self._swap_columns(self._place[j], self.p - k - 1)
         if k:
-            rhs = np.column_stack((self.signs * self._Xty[self.index], np.ones(k)))
+            rhs = np.column_stack((self.signs * self._Xty[self.features], np.ones(k)))
             self._rz[:, :k] = self._triangular_solve(rhs, trans=1).T
             self._solve_vd()
         else:
@@ -597,10 +602,10 @@ class _CholeskyActiveSet(_ActiveSet):
         # G_{IA} S [u, -d] for the inactive features I, as (V^T GA_I)^T: BLAS streams the
         # k x (p - k) block once (about twice as fast as GA^T V, whose operand it repacks,
         # for k and p in the thousands). The active rows get 0: they are closed anyway.
-        GV = np.zeros((p, 2))
-        GV[self._order[:inactive]] = (V.T @ self._GA[:k, :inactive]).T
-        out[:p] = GV
-        np.negative(GV, out=out[p:])  # the columns -X
+        plus = out[:p]
+        plus[self._order[:inactive]] = (V.T @ self._GA[:k, :inactive]).T
+        plus[self._order[inactive:]] = 0.0
+        np.negative(plus, out=out[p:])  # the columns -X
 
 
 def _data_correlations(X: np.ndarray, y: np.ndarray, coefs: np.ndarray) -> np.ndarray:
@@ -770,13 +775,13 @@ class _Homotopy:
         self.offsets = np.column_stack((np.concatenate((-Xty, Xty)), np.ones(2 * self.p)))
         self.excluded: list[int] = []
         self.lams: list[float] = []
-        self.rows: list[tuple[list[int], np.ndarray]] = []  # (support, values) per breakpoint
+        self.rows: list[tuple[np.ndarray, np.ndarray]] = []  # (support, values) per breakpoint
         self.events: list[tuple[int, int, str]] = []
         self.skipped: list[tuple[float, int]] = []
         self.notes: list[str] = []
 
-    def _row(self, w: np.ndarray) -> tuple[list[int], np.ndarray]:
-        return list(self.active.index), w
+    def _row(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.active.features.copy(), w
 
     def _coef(self, table: np.ndarray) -> np.ndarray:
         """``w_A`` at the start of the segment of ``table``."""
@@ -1048,9 +1053,8 @@ class _Homotopy:
         lams = np.array(self.lams)
         coefs = np.zeros((lams.size, self.p))
         supports = [support for support, _ in self.rows]
-        coefs[np.repeat(np.arange(lams.size), [len(support) for support in supports]),
-              np.fromiter(itertools.chain.from_iterable(supports), dtype=np.intp)
-              ] = np.concatenate([values for _, values in self.rows])
+        coefs[np.repeat(np.arange(lams.size), [support.size for support in supports]),
+              np.concatenate(supports)] = np.concatenate([values for _, values in self.rows])
         # A feature with an event at λ_k is 0 there (it is 0 on one side). The solves say so up
         # to rounding, which can leave a tiny value of the wrong sign: clear those. (After
         # zero-length steps on an ill-conditioned active set the value may also have moved
