@@ -12,7 +12,9 @@ Fixtures
 ``lab``             a fresh browser page in Japanese (``Accept-Language: ja-JP``) as a
                     :class:`LabDriver`: ``open(url)`` waits until the Bokeh document is idle
                     and the sliders are named; ``source(name)`` and ``prop(name, attr)`` read
-                    Bokeh models by name; ``log`` (:class:`PageLog`) has every request and
+                    Bokeh models by name; ``slider(key, lang)`` finds a slider by its
+                    translated name; ``query()`` and ``wait_for_query(**expected)`` read the
+                    URL's query; ``log`` (:class:`PageLog`) has every request and
                     websocket, console errors and page errors. A request that leaves the
                     machine fails the test (such requests are also aborted, so nothing
                     waits on DNS).
@@ -30,11 +32,12 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
 
+from reglab.lab.i18n import translate
 from reglab.lab.probe import PAGE_READY_JS, stop_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -174,6 +177,23 @@ class LabDriver:
             else:
                 out[column] = values
         return out
+
+    def slider(self, key: str = "control.lambda.aria", lang: str = "ja"):
+        """The slider handle whose accessible name is the translation of ``key``."""
+        return self.page.get_by_role("slider", name=translate(key, lang))
+
+    def query(self) -> dict[str, str]:
+        """The current URL's query (the last value of each parameter)."""
+        return dict(parse_qsl(urlsplit(self.page.url).query))
+
+    def wait_for_query(self, timeout: float = 30_000, **expected: str) -> dict[str, str]:
+        """Wait until the URL's query holds ``expected``; return the whole query."""
+        self.page.wait_for_function(
+            """(expected) => {
+              const query = new URLSearchParams(window.location.search)
+              return Object.entries(expected).every(([k, v]) => query.get(k) === v)
+            }""", arg=expected, timeout=timeout)
+        return self.query()
 
     def prop(self, name: str, attr: str):
         """``attr`` of the Bokeh model called ``name``."""

@@ -9,8 +9,6 @@ tests/test_lab_geometry.py. Here, a frame's tangent point is also compared once 
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import numpy as np
 import pytest
 from playwright.sync_api import expect
@@ -101,24 +99,6 @@ def assert_shows_frame(lab, stack, index=None) -> int:
     return index
 
 
-def R_handle(lab, lang="ja"):
-    return lab.page.get_by_role("slider", name=translate("control.radius.aria", lang))
-
-
-def lam_handle(lab, lang="ja"):
-    return lab.page.get_by_role("slider", name=translate("control.lambda.aria", lang))
-
-
-def wait_for_url(lab, **expected: str) -> dict:
-    """Wait until the page's URL query holds ``expected``; return the whole query."""
-    lab.page.wait_for_function(
-        """(expected) => {
-          const query = new URLSearchParams(window.location.search)
-          return Object.entries(expected).every(([k, v]) => query.get(k) === v)
-        }""", arg=expected)
-    return {k: v[-1] for k, v in parse_qs(urlsplit(lab.page.url).query).items()}
-
-
 def test_page_loads_offline_named_with_math_and_switches_language(lab_server, lab, stacks):
     lab.open(f"{lab_server}/geometry")
     for lang in ("ja", "en"):
@@ -128,7 +108,8 @@ def test_page_loads_offline_named_with_math_and_switches_language(lab_server, la
         expect(page).to_have_title(title)
         expect(page.get_by_text(translate("page.geometry.control.family", lang),
                                 exact=True)).to_be_visible()
-        assert R_handle(lab, lang).count() == 1 and lam_handle(lab, lang).count() == 1
+        assert lab.slider("control.radius.aria", lang).count() == 1
+        assert lab.slider(lang=lang).count() == 1
         expect(page.locator("mjx-container").first).to_be_visible()  # the problem, typeset
         stack = stacks["default" if lang == "ja" else "default_en"]
         assert_shows_frame(lab, stack, frame_index(State(), stack))
@@ -144,7 +125,7 @@ def test_keyboard_moves_both_faces_and_every_view(lab_server, lab, stacks):
     lab.open(f"{lab_server}/geometry")
     stack = stacks["default"]
     start = shown(lab)["index"]
-    handle = R_handle(lab)
+    handle = lab.slider("control.radius.aria")
     handle.focus()
     for _ in range(6):
         handle.press("ArrowRight")  # larger R: earlier frame
@@ -157,7 +138,7 @@ def test_keyboard_moves_both_faces_and_every_view(lab_server, lab, stacks):
     np.testing.assert_allclose([tangent["x"][0], tangent["y"][0]], solution.w, rtol=1e-12)
     assert stack.texts["lam_label"][index] == shown(lab)["lam_value"]
     # the λ face drives the R face too
-    handle = lam_handle(lab)
+    handle = lab.slider()
     handle.focus()
     handle.press("End")
     assert_shows_frame(lab, stack, stack.n_frames - 1)  # R = 0, λ = λ_max
@@ -171,7 +152,7 @@ def test_keyboard_moves_both_faces_and_every_view(lab_server, lab, stacks):
 def test_mouse_drag_shows_the_frame_at_every_step(lab_server, lab, stacks):
     lab.open(f"{lab_server}/geometry")
     stack = stacks["default"]
-    box = R_handle(lab).bounding_box()
+    box = lab.slider("control.radius.aria").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     mouse = lab.page.mouse
     mouse.move(x, y)
@@ -211,13 +192,13 @@ def test_ball_change_recomputes_and_the_url_restores_the_state(lab_server, new_l
     lab = new_lab("ja-JP")
     lab.open(f"{lab_server}/geometry")
     stack = stacks["default"]
-    handle = R_handle(lab)
+    handle = lab.slider("control.radius.aria")
     handle.focus()
     for _ in range(3):
         handle.press("ArrowLeft")
     index = assert_shows_frame(lab, stack)
     R = float(stack.values["R"][index])
-    query = wait_for_url(lab, R=repr(R))
+    query = lab.wait_for_query(R=repr(R))
     lab.page.evaluate(COUNT_PAGE_LAYOUTS_JS)
     lab.page.get_by_role("button", name=translate("page.geometry.family.enet", "ja")).click()
     enet = stacks["enet"]
@@ -226,7 +207,7 @@ def test_ball_change_recomputes_and_the_url_restores_the_state(lab_server, new_l
         "(label) => Bokeh.documents[0].get_model_by_name('geometry.slider.R_label').value"
         " === label", arg=enet.texts["R_label"][expected], timeout=RECOMPUTE_MS)
     assert_shows_frame(lab, enet, expected)
-    query = wait_for_url(lab, family="enet", R=repr(float(enet.values["R"][expected])))
+    query = lab.wait_for_query(family="enet", R=repr(float(enet.values["R"][expected])))
     # the new frames, the other ball's slider, the texts and the contours came in one update,
     # and the page was laid out once for all of them (not once per change)
     per_update = lab.page.evaluate("() => window.__layouts")
@@ -276,7 +257,7 @@ def test_bad_input_shows_a_message_and_the_page_keeps_working(lab_server, lab, s
     box.press("Enter")
     expect(alert).to_contain_text("99")
     expect(box).to_have_value("1.8")  # the previous value is back
-    handle = R_handle(lab)
+    handle = lab.slider("control.radius.aria")
     handle.focus()
     handle.press("ArrowRight")
     assert_shows_frame(lab, stack, frame_index(State(), stack) - 1)  # still scrubbing
@@ -300,7 +281,7 @@ def test_exported_file_scrubs_without_a_server(lab, tmp_path, stacks):
     lab.open(path.as_uri())
     assert all(url.startswith(("file:", "data:", "blob:")) for url in lab.log.requests)
     assert_shows_frame(lab, stack, start)
-    handle = R_handle(lab)
+    handle = lab.slider("control.radius.aria")
     handle.focus()
     for _ in range(4):
         handle.press("ArrowLeft")

@@ -88,10 +88,6 @@ def assert_shows(lab, view, index=None):
     return index
 
 
-def handle(lab, key="control.lambda.aria", lang="ja"):
-    return lab.page.get_by_role("slider", name=translate(key, lang))
-
-
 def wait_for_frames(lab, view):
     """Wait until the server's recompute reached the browser (the readout of the new stack)."""
     texts = set(view.stack.texts["readout"])
@@ -99,10 +95,6 @@ def wait_for_frames(lab, view):
         "(texts) => texts.includes(Bokeh.documents[0]"
         ".get_model_by_name('overfitting.readout.readout').text)",
         arg=sorted(texts), timeout=15_000)
-
-
-def query_of(url):
-    return dict(parse_qsl(urlsplit(url).query))
 
 
 def test_loads_offline_and_both_faces_scrub_every_view(lab_server, lab):
@@ -114,7 +106,7 @@ def test_loads_offline_and_both_faces_scrub_every_view(lab_server, lab):
     title = translate("page.overfitting.title", "ja")
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     expect(page).to_have_title(title)
-    assert handle(lab).count() == 1 and handle(lab, "control.radius.aria").count() == 1
+    assert lab.slider().count() == 1 and lab.slider("control.radius.aria").count() == 1
     assert page.get_by_role("slider", name=translate("control.degree", "ja")).count() == 1
     expect(page.locator("mjx-container").first).to_be_visible()
     view = view_of()
@@ -122,7 +114,7 @@ def test_loads_offline_and_both_faces_scrub_every_view(lab_server, lab):
     page.screenshot(path="/tmp/reglab_overfitting_ja.png", full_page=True)
 
     # keyboard on the λ face
-    lam_handle = handle(lab)
+    lam_handle = lab.slider()
     lam_handle.focus()
     for _ in range(4):
         lam_handle.press("ArrowRight")
@@ -134,7 +126,7 @@ def test_loads_offline_and_both_faces_scrub_every_view(lab_server, lab):
     np.testing.assert_allclose(shown(lab)["coef_w"], solution.coef, rtol=1e-12,
                                atol=1e-12 * np.max(np.abs(solution.coef)))
     # the R face: right means a larger radius, a smaller λ
-    R_handle = handle(lab, "control.radius.aria")
+    R_handle = lab.slider("control.radius.aria")
     R_handle.focus()
     for _ in range(3):
         R_handle.press("ArrowRight")
@@ -180,14 +172,11 @@ def test_problem_controls_recompute_and_the_url_round_trips(lab_server, new_lab)
     final = view_of("en", penalty="l1", basis="legendre", degree=10)
     wait_for_frames(lab, final)
     index = assert_shows(lab, final)
-    handle(lab, lang="en").focus()
-    handle(lab, lang="en").press("ArrowLeft")
+    lab.slider(lang="en").focus()
+    lab.slider(lang="en").press("ArrowLeft")
     index = assert_shows(lab, final, index - 1)
     # the URL holds the whole state, λ exactly
-    page.wait_for_function(
-        "(lam) => new URLSearchParams(location.search).get('lam') === lam",
-        arg=repr(float(final.lams[index])))
-    query = query_of(page.url)
+    query = lab.wait_for_query(lam=repr(float(final.lams[index])))
     assert query["penalty"] == "l1" and query["basis"] == "legendre"
     assert query["degree"] == "10" and float(query["lam"]) == final.lams[index]
     # a fresh page opened at that URL shows exactly the same
@@ -211,8 +200,8 @@ def test_language_switch_changes_the_texts(lab_server, new_lab):
     assert page.evaluate(title) == translate("page.overfitting.plot.errors", "en")
     english = view_of("en", degree=5, penalty="l1")
     index = assert_shows(lab, english, english.start)
-    handle(lab, lang="en").focus()
-    handle(lab, lang="en").press("ArrowRight")  # a state of the learner's own
+    lab.slider(lang="en").focus()
+    lab.slider(lang="en").press("ArrowRight")  # a state of the learner's own
     assert_shows(lab, english, index + 1)
     lam = repr(float(english.stack.values["lam"][index + 1]))
     page.wait_for_function("(lam) => new URLSearchParams(location.search).get('lam') === lam",
@@ -251,8 +240,8 @@ def test_bad_input_shows_a_message_and_the_page_keeps_working(lab_server, new_la
         translate("page.overfitting.controls.rule.integer", "en", low="2", high="200"))
     expect(box).to_have_value("10")
     assert_shows(lab, view)  # the previous problem is kept
-    handle(lab, lang="en").focus()
-    handle(lab, lang="en").press("ArrowRight")
+    lab.slider(lang="en").focus()
+    lab.slider(lang="en").press("ArrowRight")
     assert_shows(lab, view, view.start + 1)
     box.fill("20")
     box.press("Enter")
@@ -292,8 +281,8 @@ def test_downloads_and_the_exported_file(lab_server, new_lab, tmp_path):
     view = view_of("en", penalty="l1", basis="legendre")
     start = assert_shows(offline, view, frame_for_lambda(view.stack, 0.01))
     assert offline.prop(f"{NAME}.coef_log_axis", "visible") is True  # the log face kept
-    handle(offline, lang="en").focus()
-    handle(offline, lang="en").press("ArrowLeft")
+    offline.slider(lang="en").focus()
+    offline.slider(lang="en").press("ArrowLeft")
     assert_shows(offline, view, start - 1)
     offline.assert_clean()
 
@@ -326,8 +315,8 @@ def test_a_lambda_step_stays_in_the_browser_until_the_gesture_ends(lab_server, l
         changes = [tuple(c) for c in lab.page.evaluate("() => window.__changes")][start:]
         return changes, [(kind, attr) for kind, attr, sync in changes if sync]
 
-    handle(lab, lang="en").focus()
-    handle(lab, lang="en").press("ArrowLeft")
+    lab.slider(lang="en").focus()
+    lab.slider(lang="en").press("ArrowLeft")
     index = assert_shows(lab, view)
     changes, synced = synced_since(0)
     # the cursors, the readouts and the other face moved in the browser without telling the
@@ -343,7 +332,7 @@ def test_a_lambda_step_stays_in_the_browser_until_the_gesture_ends(lab_server, l
         "(lam) => new URLSearchParams(location.search).get('lam') === lam",
         arg=repr(float(view.stack.values["lam"][index])), timeout=10_000)
     # a drag: every move shows its frame, nothing is sent until the release
-    box = handle(lab, lang="en").bounding_box()
+    box = lab.slider(lang="en").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     start = len(lab.page.evaluate("() => window.__changes"))
     lab.page.mouse.move(x, y)
@@ -379,7 +368,7 @@ COUNT_AXIS_MEASURES_JS = """() => {
 def test_a_lambda_step_does_not_remeasure_the_axes_new_frames_do(lab_server, lab):
     lab.open(f"{lab_server}/{NAME}?lang=en")
     view = view_of("en")
-    key = handle(lab, lang="en")
+    key = lab.slider(lang="en")
     key.focus()
     key.press("ArrowRight")  # the first step sets things up
     assert_shows(lab, view)

@@ -97,10 +97,6 @@ def assert_shows(lab, view, index=None):
     return index
 
 
-def handle(lab, key="control.lambda.aria", lang="ja"):
-    return lab.page.get_by_role("slider", name=translate(key, lang))
-
-
 def wait_for_frames(lab, view):
     """Wait until the server's recompute reached the browser (a readout of the new stack)."""
     lab.page.wait_for_function(
@@ -111,23 +107,13 @@ def wait_for_frames(lab, view):
         arg=sorted(set(view.frames.texts["readout"])), timeout=20_000)
 
 
-def wait_for_lam_in_url(lab, lam):
-    lab.page.wait_for_function(
-        "(lam) => new URLSearchParams(location.search).get('lam') === lam",
-        arg=repr(float(lam)), timeout=10_000)
-
-
-def query_of(url):
-    return dict(parse_qsl(urlsplit(url).query))
-
-
 def test_loads_offline_at_lambda_min_with_math_and_named_sliders(lab_server, lab):
     lab.open(f"{lab_server}/{NAME}")
     page = lab.page
     title = translate("page.paths.title", "ja")
     expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=WAIT)
     expect(page).to_have_title(title)
-    assert handle(lab).count() == 1 and handle(lab, "control.radius.aria").count() == 1
+    assert lab.slider().count() == 1 and lab.slider("control.radius.aria").count() == 1
     expect(page.locator("mjx-container").first).to_be_visible(timeout=WAIT)
     view = view_of()
     assert_shows(lab, view, view.marks["index_min"])
@@ -144,7 +130,7 @@ def test_keyboard_moves_both_faces_and_the_views_agree_with_the_core(lab_server,
     lab.open(f"{lab_server}/{NAME}")
     view = view_of()
     start = shown(lab)["index"]
-    lam_handle = handle(lab)
+    lam_handle = lab.slider()
     lam_handle.focus()
     for _ in range(5):
         lam_handle.press("ArrowRight")
@@ -157,7 +143,7 @@ def test_keyboard_moves_both_faces_and_the_views_agree_with_the_core(lab_server,
     np.testing.assert_allclose(shown(lab)["coef_user"], solution.coef, rtol=1e-12,
                                atol=1e-12)
     # the R face: right means a larger radius, a smaller λ
-    R_handle = handle(lab, "control.radius.aria")
+    R_handle = lab.slider("control.radius.aria")
     R_handle.focus()
     for _ in range(3):
         R_handle.press("ArrowRight")
@@ -165,7 +151,8 @@ def test_keyboard_moves_both_faces_and_the_views_agree_with_the_core(lab_server,
     R_handle.press("Home")  # the smallest radius: the largest λ, every coefficient zero
     assert_shows(lab, view, view.frames.n_frames - 1)
     assert not np.any(shown(lab)["coef_w"])
-    wait_for_lam_in_url(lab, view.frames.values["lam"][-1])  # the server mirrors the cursor
+    # the server mirrors the cursor in the URL
+    lab.wait_for_query(lam=repr(float(view.frames.values["lam"][-1])))
     lab.assert_clean()
 
 
@@ -173,7 +160,7 @@ def test_mouse_drag_and_the_jumps_to_lambda_1se_and_lambda_min(lab_server, lab):
     lab.open(f"{lab_server}/{NAME}")
     view = view_of()
     page = lab.page
-    box = handle(lab).bounding_box()
+    box = lab.slider().bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     mouse = page.mouse
     mouse.move(x, y)
@@ -194,13 +181,13 @@ def test_mouse_drag_and_the_jumps_to_lambda_1se_and_lambda_min(lab_server, lab):
     assert_shows(lab, view, i_1se)
     assert "λ_1se" in shown(lab)["cv_readout"]
     assert shown(lab)["path_cursor"] == view.marks["lam_1se"]
-    wait_for_lam_in_url(lab, view.solved.cv.lam_1se)
+    lab.wait_for_query(lam=repr(float(view.solved.cv.lam_1se)))
     page.get_by_role("button", name=translate("page.paths.goto_min", "ja")).click()
     page.wait_for_function(
         "(i) => { const s = Bokeh.documents[0].get_model_by_name('paths.slider.lam_label');"
         " return s.categories.indexOf(s.value) === i }", arg=view.marks["index_min"])
     assert_shows(lab, view, view.marks["index_min"])
-    wait_for_lam_in_url(lab, view.solved.cv.lam_min)
+    lab.wait_for_query(lam=repr(float(view.solved.cv.lam_min)))
     lab.assert_clean()
 
 
@@ -227,11 +214,11 @@ def test_problem_and_axis_controls_recompute_and_the_url_round_trips(lab_server,
             arg=float(now.frames.values[xaxis][shown(lab)["index"]]))
         index = assert_shows(lab, now)
         assert shown(lab)["path_cursor"] == now.frames.values[xaxis][index]
-    handle(lab, lang="en").focus()
-    handle(lab, lang="en").press("ArrowLeft")
+    lab.slider(lang="en").focus()
+    lab.slider(lang="en").press("ArrowLeft")
     index = assert_shows(lab, now, index - 1)
-    wait_for_lam_in_url(lab, now.frames.values["lam"][index])
-    query = query_of(page.url)
+    lab.wait_for_query(lam=repr(float(now.frames.values["lam"][index])))
+    query = lab.query()
     assert query["dataset"] == "diabetes" and query["penalty"] == "l2"
     assert query["xaxis"] == "df" and float(query["lam"]) == now.frames.values["lam"][index]
     before = shown(lab)
@@ -296,8 +283,8 @@ def test_bad_input_shows_a_message_and_the_page_keeps_working(lab_server, new_la
     expect(page.get_by_text("must be <= the number of rows")).to_be_visible(timeout=WAIT)
     expect(box).to_have_value("30", timeout=WAIT)
     index = assert_shows(lab, twenty)  # λ kept from before the recompute
-    handle(lab, lang="en").focus()
-    handle(lab, lang="en").press("ArrowRight")
+    lab.slider(lang="en").focus()
+    lab.slider(lang="en").press("ArrowRight")
     assert_shows(lab, twenty, index + 1)
     lab.assert_clean()
 
@@ -313,15 +300,15 @@ def test_downloads_and_the_exported_file(lab_server, new_lab, tmp_path):
     lab.assert_clean()
     # The saved file (what "Save as HTML" sends; made here in the test process, see the
     # report on export_download): no server, no network; the cursor and the jumps work.
-    state = query_of(page.url)
+    state = lab.query()
     saved = export_page(tmp_path / "saved.html", NAME, "en", state=state)
     offline = new_lab("en-US")
     offline.open(saved.as_uri())
     assert all(re.match(r"(file|data|blob):", url) for url in offline.log.requests)
     view = view_of("en", penalty="enet", l1_ratio=0.7, xaxis="s")
     start = assert_shows(offline, view, view.start)
-    handle(offline, lang="en").focus()
-    handle(offline, lang="en").press("ArrowLeft")
+    offline.slider(lang="en").focus()
+    offline.slider(lang="en").press("ArrowLeft")
     assert_shows(offline, view, start - 1)
     offline.page.get_by_role("button", name=translate("page.paths.goto_1se", "en")).click()
     assert_shows(offline, view, view.marks["index_1se"])

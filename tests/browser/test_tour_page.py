@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -59,20 +58,6 @@ def without_cursor(state, parameter):
     return dataclasses.replace(state, **{parameter: None})
 
 
-def query_of(lab) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlsplit(lab.page.url).query).items()}
-
-
-def wait_for_query(lab, expected: dict[str, str]) -> dict[str, str]:
-    """Wait until the URL's query holds ``expected`` (the page syncs it after connecting)."""
-    lab.page.wait_for_function(
-        """(expected) => {
-          const query = new URLSearchParams(window.location.search)
-          return Object.entries(expected).every(([k, v]) => query.get(k) === v)
-        }""", arg=expected)
-    return query_of(lab)
-
-
 def assert_shows_frame(lab, slug, stack, index):
     shown = lab.page.evaluate(SHOWN_JS, [slug, list(stack.views)])
     assert shown["index"] == index
@@ -110,13 +95,13 @@ def test_tour_loads_offline_and_the_buttons_walk_the_steps(lab_server, new_lab):
     expect(previous).to_be_disabled()
     following.click()
     expect(step_title(lab, 2, "en")).to_be_visible()
-    assert wait_for_query(lab, {"step": "2"})["step"] == "2"
+    assert lab.wait_for_query(step="2")["step"] == "2"
     expect(page.get_by_text(translate("tour.step", "en", current=2, total=len(STEPS)),
                             exact=True)).to_be_visible()
     page.screenshot(path=SCREENSHOTS["en"], full_page=True)
     previous.click()
     expect(step_title(lab, 1, "en")).to_be_visible()
-    wait_for_query(lab, {"step": "1"})
+    lab.wait_for_query(step="1")
     lab.assert_clean()
     assert lab.log.console_warnings == []
 
@@ -153,7 +138,7 @@ def test_following_a_step_link_opens_its_page_in_that_state(lab_server, new_lab,
     # The page's URL (which it may rewrite: the cursor to its frame's exact value, a boolean
     # as Python writes it) parses back, with the page's own parser, to the same state.
     parameter, frame_of = CURSOR[step.page]
-    query = query_of(lab)
+    query = lab.query()
     assert query.get("lang") == lang
     again = dataclasses.replace(step, query={k: query[k] for k in step.query})
     state, problems = target_state(again, lang)
