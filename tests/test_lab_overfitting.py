@@ -449,6 +449,23 @@ class Models:
         return self.root.select_one({"name": name})
 
 
+def test_a_new_degree_resends_the_curves_that_change_and_not_the_data():
+    from bokeh.document import Document
+
+    page = build_page("en", live=True, state={})
+    document = Document()
+    document.add_root(page.get_root(document))
+    sent = []
+    document.on_change(lambda event: sent.append(getattr(event.model, "name", None)))
+    widgets = {w.name: w for w in page.select(pn.widgets.Widget)}
+    widgets[translate("control.degree", "en")].value = 8
+    assert {"overfitting.paths", "overfitting.errors"} <= set(sent)
+    assert not {"overfitting.data", "overfitting.test", "overfitting.truth"} & set(sent)
+    sent.clear()
+    widgets[translate("control.seed", "en")].value = 6  # new data
+    assert {"overfitting.data", "overfitting.test"} <= set(sent)
+
+
 def test_build_page_starts_from_the_query_and_reports_bad_entries():
     query = {"penalty": "l1", "basis": "legendre", "degree": "99", "lam": "0.01",
              "scale": "log"}

@@ -379,6 +379,24 @@ def test_page_recompute_keeps_lambda_and_moves_views():
     assert png[:4] == b"\x89PNG"
 
 
+def test_new_folds_resend_the_cv_curve_and_not_the_unchanged_path():
+    from bokeh.document import Document
+
+    from reglab.lab.pages.paths import _PathsPage
+
+    page = _PathsPage("en", True, {})
+    document = Document()
+    for source in (page.lines, page.cv_curve):
+        document.add_root(source)
+    sent = []
+    document.on_change(lambda event: sent.append(event.model.name))
+    page.widgets["seed"].value = 1  # other folds: same path, another CV curve
+    assert page.state.seed == 1 and sent == ["paths.cv_curve"]
+    sent.clear()
+    page.widgets["penalty"].value = "l2"  # another path
+    assert sorted(sent) == ["paths.cv_curve", "paths.lines"]
+
+
 # -- catalogs -------------------------------------------------------------------------------
 def _catalog(lang):
     text = resources.files("reglab.lab.pages").joinpath(f"paths.{lang}.json").read_text("utf-8")

@@ -17,7 +17,7 @@ import pytest
 from bokeh.core.property.vectorization import Field, Value
 from bokeh.document import Document
 from bokeh.layouts import column
-from bokeh.models import Span
+from bokeh.models import ColumnDataSource, Span
 from bokeh.plotting import figure
 
 from reglab._validation import ReglabInputError
@@ -31,6 +31,7 @@ from reglab.lab.scrub import (
     local_steps_script,
     one_layout_per_patch_script,
     page_scripts,
+    replace_data,
     unchanged_stylesheets_script,
 )
 
@@ -179,6 +180,28 @@ def test_update_resends_values_the_server_copy_may_have_missed(monkeypatch):
     scrub.update(make_stack(n_frames=7), index=2)
     assert sent.index((slider, "value")) > sent.index((slider, "categories"))
     assert (readout, "text") not in sent
+
+
+def test_replace_data_sends_only_columns_that_changed():
+    source = ColumnDataSource({"x": np.array([1.0, np.nan]), "xs": [[1.0, 2.0], [3.0]],
+                               "name": ["a", "b"]})
+    document = Document()
+    document.add_root(source)
+    sent = []
+    document.on_change(lambda event: sent.append(event))
+    same = {"x": np.array([1.0, np.nan]), "xs": [np.array([1.0, 2.0]), [3.0]],
+            "name": ["a", "b"]}
+    assert not replace_data(source, same) and sent == []  # NaN equals NaN, lists equal arrays
+    changes = [{"x": np.array([1.0, 2.0])},  # a number
+               {"xs": [[1.0, 2.0], [3.0, 4.0]]},  # a ragged column's length
+               {"name": ["a", "c"]},  # a string
+               {"x": [1.0, 0.0, 2.0], "xs": [[], [], []], "name": ["a", "b", "c"]}]  # lengths
+    for change in changes:
+        assert replace_data(source, {**same, **change}) and len(sent) == 1
+        assert replace_data(source, same) and not replace_data(source, same)  # and back
+        sent.clear()
+    assert replace_data(source, {"x": np.array([1.0, np.nan])})  # a column less
+    assert list(source.data) == ["x"]
 
 
 def test_draw_on_overlay_moves_the_scrubbed_parts_and_gives_legends_still_twins():

@@ -57,6 +57,7 @@ __all__ = [
     "local_steps_script",
     "one_layout_per_patch_script",
     "page_scripts",
+    "replace_data",
     "unchanged_stylesheets_script",
 ]
 
@@ -701,7 +702,7 @@ class Scrubber:
             # Order matters in the browser: frames and values first, so that the callback run
             # by the sliders' new categories and values already sees the new frames.
             for view, source in self.frame_sources.items():
-                source.data = _flat_frames(stack, view)
+                replace_data(source, _flat_frames(stack, view))
             self.values_source.data = _values(stack)
             for view, source in self.sources.items():
                 source.data = _columns(frame[view])
@@ -749,6 +750,40 @@ class Scrubber:
     def _categories(stack: FrameStack, labels: str, reverse: bool) -> list[str]:
         texts = list(stack.texts[labels])
         return texts[::-1] if reverse else texts
+
+
+def replace_data(source: ColumnDataSource, data: dict[str, object]) -> bool:
+    """Give ``source`` new columns, unless they equal its current ones; return whether sent.
+
+    Every assignment of ``data`` goes to the browser, which re-reads the glyphs drawing the
+    source; a problem-changing control leaves many sources as they were (the data points when
+    the degree changes, the path when the folds change), and sending them again costs a
+    server update time for nothing. Use it for sources only the server writes (the browser
+    never changes them behind Python's back).
+    """
+    current = source.data
+    if data.keys() == current.keys() and all(_same_column(current[k], v) for k, v in data.items()):
+        return False
+    source.data = data
+    return True
+
+
+def _same_column(old: object, new: object) -> bool:
+    """Whether two column values are equal: numbers exactly (NaN equal to NaN), item by item."""
+    sequences = np.ndarray | list | tuple
+    if not (isinstance(old, sequences) and isinstance(new, sequences)):
+        return bool(old == new)
+    if len(old) != len(new):
+        return False
+    try:
+        old_array, new_array = np.asarray(old), np.asarray(new)
+    except ValueError:  # ragged (the xs of a multi-line): item by item
+        old_array = new_array = None
+    if old_array is None or old_array.dtype == object or new_array.dtype == object:
+        return all(_same_column(a, b) for a, b in zip(old, new, strict=True))
+    numeric = old_array.dtype.kind in "fiub" and new_array.dtype.kind in "fiub"
+    return old_array.shape == new_array.shape and bool(
+        np.array_equal(old_array, new_array, equal_nan=numeric))
 
 
 def _send(model: Model, attr: str, value: object) -> None:

@@ -69,7 +69,7 @@ from reglab.lab.pages.overfitting_frames import (
     code_snippet,
     compute,
 )
-from reglab.lab.scrub import ARIA_LABEL_TAG, Scrubber
+from reglab.lab.scrub import ARIA_LABEL_TAG, Scrubber, replace_data
 
 __all__ = ["LAM_FIELD", "PAGE", "SCALE_FIELD", "build_page", "objective_latex", "render_figure"]
 
@@ -404,7 +404,7 @@ class _Plots:
     def update(self, view: OverfittingView) -> None:
         """Show a recomputed problem: static sources, axis ranges, ticks (λ frames: scrub)."""
         for key, columns in _static_data(view).items():
-            self.sources[key].data = columns
+            replace_data(self.sources[key], columns)  # the data points stay, say, as M moves
         ranges = view.ranges
         self.fit.y_range.update(start=ranges["y"][0], end=ranges["y"][1])
         M = view.coefs.shape[1]

@@ -66,7 +66,7 @@ from reglab.lab.pages.paths_frames import (
     radius_symbol,
     solve_problem,
 )
-from reglab.lab.scrub import Scrubber
+from reglab.lab.scrub import Scrubber, replace_data
 
 __all__ = ["PAGE", "build_page"]
 
@@ -347,8 +347,9 @@ class _PathsPage:
         t, state, solved = self._t, view.state, view.solved
         names = list(view.lines["name"])
         self.colors.update(factors=names, palette=_palette(len(names)))
-        self.lines.data = dict(view.lines)
-        self.cv_curve.data = {k: np.asarray(v, dtype=float) for k, v in view.cv_curve.items()}
+        replace_data(self.lines, dict(view.lines))  # the same path for new folds, say
+        replace_data(self.cv_curve,
+                     {k: np.asarray(v, dtype=float) for k, v in view.cv_curve.items()})
         events = view.events
         self.events_table.object = events_table(view, self.lang)
         self.x_range.update(start=view.x_range[0], end=view.x_range[1])
