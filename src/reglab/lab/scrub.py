@@ -757,9 +757,9 @@ def replace_data(source: ColumnDataSource, data: dict[str, object]) -> bool:
 
     Every assignment of ``data`` goes to the browser, which re-reads the glyphs drawing the
     source; a problem-changing control leaves many sources as they were (the data points when
-    the degree changes, the path when the folds change), and sending them again costs a
-    server update time for nothing. Use it for sources only the server writes (the browser
-    never changes them behind Python's back).
+    the degree changes, the path when the folds change), and sending those again only costs
+    time (the server's, the connection's, the browser's). Use it for sources only the server
+    writes (the browser never changes them behind Python's back).
     """
     current = source.data
     if data.keys() == current.keys() and all(_same_column(current[k], v) for k, v in data.items()):
