@@ -11,10 +11,11 @@ served, inside Jupyter, and in a saved HTML file with no server at all.
 Controls that change the problem itself recompute a stack on the server and hand it to
 :meth:`Scrubber.update`, which replaces the frames in the browser.
 
-A page includes :func:`page_scripts` once: the sliders' accessible names, and three guarded
+A page includes :func:`page_scripts` once: the sliders' accessible names, and four guarded
 adjustments of BokehJS that keep both kinds of change cheap (stylesheets rewritten only when
 they change, a slider's steps kept in the browser until the gesture ends, one page layout per
-server update). The callback itself lets the repaint after a step skip re-measuring the axes.
+server update, no computed-style reads for the visuals of glyphs and axes). The callback
+itself lets the repaint after a step skip re-measuring the axes.
 
 Data source names (for tests and benchmarks that read them with
 ``Bokeh.documents[0].get_model_by_name(name)``), for a scrubber called ``"demo"``:
@@ -55,6 +56,7 @@ __all__ = [
     "Scrubber",
     "aria_label_script",
     "local_steps_script",
+    "no_css_visuals_script",
     "one_layout_per_patch_script",
     "page_scripts",
     "replace_data",
@@ -359,6 +361,24 @@ const handle = view.shadow_el.querySelector("[role=slider]")
 if (handle != null && label != null) { handle.setAttribute("aria-label", label) }
 """
 
+# BokehJS lets a CSS custom property (`--bk-line-color`, `--bk-text-alpha`, ...) on a renderer's
+# element override each of its visual properties, so every check of a visual (is this line
+# drawn? what color is this tick label?) reads the element's computed style. Laying out a plot
+# checks the text visuals of its axes and titles, and each read after a change to the page
+# recomputes the page's styles: about 30 ms of a geometry-page update went to these reads, all
+# coming back empty. Neither Bokeh, Panel nor the lab sets such a property, so the lookup
+# answers empty at once.
+_NO_CSS_VISUALS_JS = """
+(function () {
+  const module = window.Bokeh && Bokeh.require ? Bokeh.require("core/visuals/visual") : null
+  const Visuals = module ? module.VisualProperties : null
+  if (Visuals == null || typeof Visuals.prototype._get_css_value !== "function"
+      || Visuals.prototype.__reglab_css_lookup != null) { return }
+  Visuals.prototype.__reglab_css_lookup = Visuals.prototype._get_css_value
+  Visuals.prototype._get_css_value = function () { return "" }
+})()
+"""
+
 # A legend twin's visibility, toggled by a legend click, passed on to the renderer it stands for.
 _FOLLOW_TWIN_JS = ("const r = cb_obj.document.get_model_by_id(id);"
                    "if (r) { r.visible = cb_obj.visible }")
@@ -405,16 +425,27 @@ def one_layout_per_patch_script() -> str:
     return "<script>" + _ONE_LAYOUT_PER_PATCH_JS + "</script>"
 
 
+def no_css_visuals_script() -> str:
+    """Return a ``<script>`` that spares Bokeh's visuals their CSS look-ups.
+
+    See ``_NO_CSS_VISUALS_JS``: it replaces BokehJS's ``VisualProperties._get_css_value`` (the
+    CSS custom-property override of a visual property, which no stylesheet here sets) with the
+    empty answer it would give, keeps the original as ``__reglab_css_lookup``, and does nothing
+    if that method is absent.
+    """
+    return "<script>" + _NO_CSS_VISUALS_JS + "</script>"
+
+
 def page_scripts() -> str:
     """Return every page-level ``<script>`` of this module, for the lab's page frame.
 
     :func:`aria_label_script`, :func:`unchanged_stylesheets_script`,
-    :func:`local_steps_script` and :func:`one_layout_per_patch_script`; a page includes them
-    once (in a Panel ``HTML`` pane, whose scripts run when served, in Jupyter and in a saved
-    file).
+    :func:`local_steps_script`, :func:`one_layout_per_patch_script` and
+    :func:`no_css_visuals_script`; a page includes them once (in a Panel ``HTML`` pane, whose
+    scripts run when served, in Jupyter and in a saved file).
     """
     return (aria_label_script() + unchanged_stylesheets_script() + local_steps_script()
-            + one_layout_per_patch_script())
+            + one_layout_per_patch_script() + no_css_visuals_script())
 
 
 class Scrubber:
