@@ -45,6 +45,16 @@ def test_a_zero_pivot_is_an_error_not_a_silent_inf(cython, monkeypatch):
         solve_upper(R, 5, np.ones(5))
 
 
+def test_the_cython_function_is_used_only_with_the_expected_c_signature():
+    expected = "char *, char *, char *, int *, int *, d *, int *, d *, int *, int *"
+    prototype = type(_triangular._DTRTRS)
+    assert _triangular._DTRTRS is not None  # scipy's Cython LAPACK, as built here
+    assert _triangular._cython_lapack_function("dtrtrs", prototype, expected) is not None
+    wide = expected.replace("int *", "long *")  # 64-bit LAPACK integers
+    assert _triangular._cython_lapack_function("dtrtrs", prototype, wide) is None
+    assert _triangular._cython_lapack_function("no_such_routine", prototype, expected) is None
+
+
 def test_a_c_ordered_factor_is_refused():
     R, _ = _factor(5)
     with pytest.raises(ValueError, match="Fortran order"):

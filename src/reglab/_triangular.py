@@ -25,22 +25,33 @@ _capsule_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c
     ("PyCapsule_GetPointer", ctypes.pythonapi))
 
 
-def _cython_lapack_function(name: str, prototype: type):
-    """Return the C function ``name`` of ``scipy.linalg.cython_lapack`` (None if missing)."""
+def _cython_lapack_function(name: str, prototype: type, arguments: str):
+    """Return the C function ``name`` of ``scipy.linalg.cython_lapack``, or None.
+
+    None when scipy has no such function or when its C signature is not ``void (arguments)``
+    (with ``d`` for scipy's double type): a build whose LAPACK integers are 64 bits, say, would
+    be called with the wrong argument types.
+    """
     try:
         from scipy.linalg import cython_lapack
 
         capsule = cython_lapack.__pyx_capi__[name]
     except (ImportError, AttributeError, KeyError):
         return None
-    return prototype(_capsule_pointer(capsule, _capsule_name(capsule)))
+    signature = _capsule_name(capsule)
+    types = [t.strip() for t in signature.decode().removeprefix("void (").rstrip(")").split(",")]
+    if [("d *" if t.endswith("_d *") else t) for t in types] != arguments.split(", "):
+        return None
+    return prototype(_capsule_pointer(capsule, signature))
 
 
 # dtrtrs(uplo, trans, diag, n, nrhs, a, lda, b, ldb, info), Fortran's calling convention: every
 # argument by reference (ctypes passes a c_int given for a POINTER(c_int) by reference).
 _CHAR, _INT, _ARRAY = ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_void_p
-_DTRTRS = _cython_lapack_function("dtrtrs", ctypes.CFUNCTYPE(
-    None, _CHAR, _CHAR, _CHAR, _INT, _INT, _ARRAY, _INT, _ARRAY, _INT, _INT))
+_DTRTRS = _cython_lapack_function(
+    "dtrtrs",
+    ctypes.CFUNCTYPE(None, _CHAR, _CHAR, _CHAR, _INT, _INT, _ARRAY, _INT, _ARRAY, _INT, _INT),
+    "char *, char *, char *, int *, int *, d *, int *, d *, int *, int *")
 _TRANS = {False: b"N", True: b"T"}
 _ONE = ctypes.c_int(1)
 
