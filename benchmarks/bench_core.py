@@ -130,8 +130,8 @@ def lab_sizes(repeats: int, penalties: list[str], factor: float) -> None:
                   f"{target:>8.0f}{target * factor:>8.0f}  {certified}/{len(path.certificates)}")
 
 
-LARGE = {"tall": [(10_000, 1_000)], "wide": [(1_000, 5_000)],
-         "both": [(10_000, 1_000), (1_000, 5_000)]}
+LARGE = {"tall": [(10_000, 1_000)], "wide": [(1_000, 5_000)]}
+LARGE["both"] = LARGE["tall"] + LARGE["wide"]
 
 
 def large_sizes(repeats: int, which: str) -> None:

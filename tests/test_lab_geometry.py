@@ -559,7 +559,24 @@ def test_a_new_ball_keeps_the_background_a_new_loss_redraws_it(monkeypatch):
     page.widgets["ratio"]._process_events({"value": 6.0, "value_throttled": 6.0})
     assert [bg.extent for bg in drawn] == [geometry.background(page.state).extent]
     np.testing.assert_array_equal(drawn[0].F, geometry.background(page.state).F)
-    assert geometry.loss_key(State(loss="prostate", w1=3.0)) == ("prostate",)
+
+
+def test_the_loss_key_tells_apart_exactly_the_states_with_different_losses():
+    from reglab.lab.pages import geometry_frames as frames
+
+    def same_loss(a: State, b: State) -> bool:  # the reference: the losses themselves
+        la, lb = frames.make_loss(a), frames.make_loss(b)
+        return (np.array_equal(la.center, lb.center) and np.array_equal(la.hessian, lb.hessian)
+                and la.c0 == lb.c0)
+
+    states = [State(), State(family="enet", a=0.2), State(p=3.0), State(R=0.5),
+              State(w1=0.3), State(w2=-1.0), State(ratio=6.0), State(angle=10.0),
+              State(loss="prostate"), State(loss="prostate", w1=3.0, ratio=9.0),
+              State(loss="prostate", family="enet")]
+    states += [State(loss=name) for name in frames.DATA_FEATURES if name != "prostate"]
+    for a in states:
+        for b in states:
+            assert (frames.loss_key(a) == frames.loss_key(b)) == same_loss(a, b), (a, b)
 
 
 def test_the_formula_comes_in_a_loss_part_and_a_ball_part():

@@ -384,13 +384,17 @@ _FOLLOW_TWIN_JS = ("const r = cb_obj.document.get_model_by_id(id);"
                    "if (r) { r.visible = cb_obj.visible }")
 
 
+def _script(js: str) -> str:
+    return "<script>" + js + "</script>"
+
+
 def aria_label_script() -> str:
     """Return a ``<script>`` naming the handles of the sliders made by :meth:`Scrubber.slider`.
 
     The lab's page frame includes it once per page (in a Panel ``HTML`` pane, whose scripts
     run when served, in Jupyter and in a saved file).
     """
-    return "<script>" + _ARIA_JS % {"prefix": json.dumps(ARIA_LABEL_TAG)} + "</script>"
+    return _script(_ARIA_JS % {"prefix": json.dumps(ARIA_LABEL_TAG)})
 
 
 def unchanged_stylesheets_script() -> str:
@@ -400,7 +404,7 @@ def unchanged_stylesheets_script() -> str:
     linked plots without recomputing the page's styles several times (see ``_STYLESHEET_JS``).
     It patches one method of BokehJS's ``InlineStyleSheet`` and does nothing if that is absent.
     """
-    return "<script>" + _STYLESHEET_JS + "</script>"
+    return _script(_STYLESHEET_JS)
 
 
 def local_steps_script() -> str:
@@ -412,7 +416,7 @@ def local_steps_script() -> str:
     one method of each BokehJS document and does nothing if that is absent (the steps are then
     sent, as Bokeh does by default).
     """
-    return "<script>" + _LOCAL_STEPS_JS % {"tag": json.dumps(LOCAL_STEPS_TAG)} + "</script>"
+    return _script(_LOCAL_STEPS_JS % {"tag": json.dumps(LOCAL_STEPS_TAG)})
 
 
 def one_layout_per_patch_script() -> str:
@@ -422,7 +426,7 @@ def one_layout_per_patch_script() -> str:
     ``compute_layout`` and each document's ``apply_json_patch``, and does nothing if the layout
     class is absent.
     """
-    return "<script>" + _ONE_LAYOUT_PER_PATCH_JS + "</script>"
+    return _script(_ONE_LAYOUT_PER_PATCH_JS)
 
 
 def no_css_visuals_script() -> str:
@@ -433,7 +437,7 @@ def no_css_visuals_script() -> str:
     empty answer it would give, keeps the original as ``__reglab_css_lookup``, and does nothing
     if that method is absent.
     """
-    return "<script>" + _NO_CSS_VISUALS_JS + "</script>"
+    return _script(_NO_CSS_VISUALS_JS)
 
 
 def page_scripts() -> str:

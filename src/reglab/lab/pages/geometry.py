@@ -130,10 +130,11 @@ def formula_parts(state: State) -> tuple[str, str]:
         r"\Longleftrightarrow\quad \min_w f(w) + \lambda P(w),\quad \lambda \ge 0",
         penalty,
     ]
-    def display(lines: list[str]) -> str:
-        return "\n\n".join(f"$${line}$$" for line in lines)
+    return _display_math(loss_lines), _display_math(ball_lines)
 
-    return display(loss_lines), display(ball_lines)
+
+def _display_math(lines: list[str]) -> str:
+    return "\n\n".join(f"$${line}$$" for line in lines)
 
 
 def render_figure(state: State, lang: Language, fmt: str) -> bytes:
