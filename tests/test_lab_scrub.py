@@ -28,6 +28,7 @@ from reglab.lab.scrub import (
     LOCAL_STEPS_TAG,
     Scrubber,
     aria_label_script,
+    glyph_alone_updates_script,
     local_steps_script,
     no_css_visuals_script,
     one_layout_per_patch_script,
@@ -277,11 +278,12 @@ def test_every_page_includes_the_page_scripts_once():
 
     scripts = page_scripts()
     parts = [aria_label_script(), unchanged_stylesheets_script(), local_steps_script(),
-             one_layout_per_patch_script(), no_css_visuals_script()]
+             one_layout_per_patch_script(), no_css_visuals_script(), glyph_alone_updates_script()]
     assert scripts == "".join(parts)
     assert f'"{LOCAL_STEPS_TAG}"' in local_steps_script()
     assert "apply_json_patch" in one_layout_per_patch_script()
     assert "_get_css_value" in no_css_visuals_script()
+    assert "GlyphRendererView" in glyph_alone_updates_script()
     view = page_view("tour", "en", live=False)
     html = [pane.object for pane in view.select(pn.pane.HTML) if "<script>" in str(pane.object)]
     assert len(html) == 1 and html[0].startswith(scripts)

@@ -11,10 +11,11 @@ served, inside Jupyter, and in a saved HTML file with no server at all.
 Controls that change the problem itself recompute a stack on the server and hand it to
 :meth:`Scrubber.update`, which replaces the frames in the browser.
 
-A page includes :func:`page_scripts` once: the sliders' accessible names, and four guarded
+A page includes :func:`page_scripts` once: the sliders' accessible names, and five guarded
 adjustments of BokehJS that keep both kinds of change cheap (stylesheets rewritten only when
 they change, a slider's steps kept in the browser until the gesture ends, one page layout per
-server update, no computed-style reads for the visuals of glyphs and axes). The callback
+server update, no computed-style reads for the visuals of glyphs and axes, a data change
+updating only the glyph that is drawn). The callback
 itself lets the repaint after a step skip re-measuring the axes.
 
 Data source names (for tests and benchmarks that read them with
@@ -55,6 +56,7 @@ __all__ = [
     "LOCAL_STEPS_TAG",
     "Scrubber",
     "aria_label_script",
+    "glyph_alone_updates_script",
     "local_steps_script",
     "no_css_visuals_script",
     "one_layout_per_patch_script",
@@ -379,6 +381,59 @@ _NO_CSS_VISUALS_JS = """
 })()
 """
 
+# Bokeh draws a glyph renderer with its glyph or with one of four variants of it (for selected
+# and unselected points, muted, and decimated while panning a large plot), and a data change
+# sets the data and visual properties of all five, with an await between each. Only the
+# glyph is drawn while nothing is selected, muted, hovered or decimated, which in the lab is
+# always. So when the number of points is unchanged and the glyph alone would be drawn, a data
+# change updates the glyph alone; the variants are updated in full at the first paint that
+# would draw one (that paint draws them as they were, the one it requests draws them new).
+_GLYPH_ALONE_UPDATES_JS = """
+(function () {
+  const module = window.Bokeh && Bokeh.require
+    ? Bokeh.require("models/renderers/glyph_renderer") : null
+  const View = module ? module.GlyphRendererView : null
+  if (View == null || typeof View.prototype.set_data !== "function"
+      || typeof View.prototype._paint !== "function"
+      || View.prototype.__reglab_full_set_data != null) { return }
+  const proto = View.prototype
+  const full = proto.set_data, paint = proto._paint
+  // (the conditions under which GlyphRendererView._paint draws a variant)
+  function glyph_alone(view) {
+    const {lod_threshold} = view.plot_model
+    return !view.model.muted && view.hover_glyph == null
+      && view.model.data_source.selected.is_empty()
+      && (lod_threshold == null || view.model.view.indices.count <= lod_threshold)
+  }
+  proto.set_data = async function (indices) {
+    const count = this.model.view.indices.count
+    if (indices != null || count !== this.__reglab_full_count || !glyph_alone(this)) {
+      this.__reglab_stale_variants = false
+      await full.call(this, indices)
+      this.__reglab_full_count = count
+      return
+    }
+    const source = this.model.data_source
+    this.all_indices = this.model.view.indices
+    this.__reglab_stale_variants = true
+    await this.glyph.set_data(source, this.all_indices)
+    this.glyph.set_visuals(source, this.all_indices)
+    this.glyph.after_visuals()
+    await this.glyph.after_lazy_visuals()
+    this._update_masked_indices()
+    this.plot_view.invalidate_dataranges = true
+  }
+  proto._paint = function (ctx) {
+    if (this.__reglab_stale_variants && !glyph_alone(this)) {
+      this.__reglab_stale_variants = false
+      this.set_data().then(() => this.request_paint())
+    }
+    return paint.call(this, ctx)
+  }
+  proto.__reglab_full_set_data = full
+})()
+"""
+
 # A legend twin's visibility, toggled by a legend click, passed on to the renderer it stands for.
 _FOLLOW_TWIN_JS = ("const r = cb_obj.document.get_model_by_id(id);"
                    "if (r) { r.visible = cb_obj.visible }")
@@ -440,16 +495,31 @@ def no_css_visuals_script() -> str:
     return _script(_NO_CSS_VISUALS_JS)
 
 
+def glyph_alone_updates_script() -> str:
+    """Return a ``<script>`` that updates only the drawn glyph of a renderer on a data change.
+
+    See ``_GLYPH_ALONE_UPDATES_JS``: BokehJS's ``GlyphRendererView.set_data`` updates the
+    glyph and its four variants (selection, non-selection, muted, decimated) at every data
+    change; while the number of points stays and nothing is selected, muted, hovered or
+    decimated, the glyph alone is updated, and the variants are updated in full by the first
+    paint that would draw one. The original method is kept as ``__reglab_full_set_data``; the
+    script does nothing if the methods it wraps are absent.
+    """
+    return _script(_GLYPH_ALONE_UPDATES_JS)
+
+
 def page_scripts() -> str:
     """Return every page-level ``<script>`` of this module, for the lab's page frame.
 
     :func:`aria_label_script`, :func:`unchanged_stylesheets_script`,
-    :func:`local_steps_script`, :func:`one_layout_per_patch_script` and
-    :func:`no_css_visuals_script`; a page includes them once (in a Panel ``HTML`` pane, whose
+    :func:`local_steps_script`, :func:`one_layout_per_patch_script`,
+    :func:`no_css_visuals_script` and :func:`glyph_alone_updates_script`; a page includes them
+    once (in a Panel ``HTML`` pane, whose
     scripts run when served, in Jupyter and in a saved file).
     """
     return (aria_label_script() + unchanged_stylesheets_script() + local_steps_script()
-            + one_layout_per_patch_script() + no_css_visuals_script())
+            + one_layout_per_patch_script() + no_css_visuals_script()
+            + glyph_alone_updates_script())
 
 
 class Scrubber:
