@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import Lasso, Ridge
 
+from reglab import selection as selection_module
 from reglab._validation import ReglabInputError
 from reglab.bases import PolynomialBasis
 from reglab.datasets import load_prostate
@@ -267,6 +268,56 @@ def test_gram_is_only_taken_by_lasso_penalties():
     Xc = X - X.mean(axis=0)
     with pytest.raises(ReglabInputError, match=r"^gram: is only used by lasso penalties"):
         fit_path(X, y, L2(), gram=Xc.T @ Xc)
+    with pytest.raises(ReglabInputError, match=r"^gram: is only used by lasso penalties"):
+        cross_validate(X, y, L2(), gram=Xc.T @ Xc)
+    with pytest.raises(ReglabInputError, match=r"^gram: must have shape \(5, 5\).*got \(4, 4\)$"):
+        cross_validate(X, y, L1(), gram=np.eye(4))
+    with pytest.raises(ReglabInputError, match=r"^gram: must be finite"):
+        cross_validate(X, y, L1(), gram=np.full((5, 5), np.nan))
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_lasso_path_keeps_the_centered_gram_and_the_folds_reuse_it(standardize, weighted):
+    X, y = _many_features(seed=11)
+    p = X.shape[1]
+    penalty = L1(weights=np.random.default_rng(11).uniform(0.5, 2.0, size=p)) if weighted else L1()
+    path = fit_path(X, y, penalty, standardize=standardize)
+    Xc = X - X.mean(axis=0)
+    np.testing.assert_allclose(path.gram, Xc.T @ Xc, rtol=1e-12, atol=1e-9)
+    lams = path.lams[:30]
+    alone = cross_validate(X, y, penalty, folds=3, seed=5, standardize=standardize, lams=lams)
+    shared = cross_validate(X, y, penalty, folds=3, seed=5, standardize=standardize, lams=lams,
+                            gram=path.gram)
+    np.testing.assert_allclose(shared.fold_errors, alone.fold_errors, rtol=1e-9)
+
+
+def test_paths_without_a_gram_say_so():
+    X, y = _regression(seed=4)
+    assert fit_path(X, y, L1()).gram is None  # few features: the homotopy works from X
+    assert fit_path(X, y, L2()).gram is None
+    X, y = _many_features(seed=12)
+    assert fit_path(X, y, L1(weights=np.r_[0.0, np.ones(X.shape[1] - 1)])).gram is None
+
+
+def test_cv_on_its_own_grid_reuses_that_paths_gram(monkeypatch):
+    X, y = _many_features(seed=13)
+    given = []
+
+    class Recording(_FoldGrams):
+        def __init__(self, X, full=None):
+            given.append(full)
+            super().__init__(X, full)
+
+    monkeypatch.setattr(selection_module, "_FoldGrams", Recording)
+    cv = cross_validate(X, y, L1(), folds=3, seed=6)
+    Xc = X - X.mean(axis=0)
+    assert len(given) == 1 and given[0] is not None
+    np.testing.assert_allclose(given[0], Xc.T @ Xc, rtol=1e-12, atol=1e-9)
+    monkeypatch.undo()
+    np.testing.assert_allclose(cv.fold_errors, cross_validate(X, y, L1(), folds=3, seed=6,
+                                                              lams=cv.lams).fold_errors,
+                               rtol=1e-9)
 
 
 def test_cv_rejects_bad_input():

@@ -159,7 +159,7 @@ def _run_fit(args) -> int:
         if form is None:
             cv = cross_validate(X_train, y_train, penalty, folds=args.folds, seed=args.seed,
                                 standardize=args.standardize, lams=path.lams,
-                                feature_names=data.feature_names)
+                                feature_names=data.feature_names, gram=path.gram)
             solution = path.solution(lam=cv.lam_min)
             lam_source = f"cv_min ({args.folds}-fold, seed {args.seed})"
         else:
@@ -221,7 +221,7 @@ def _run_path(args) -> int:
                     feature_names=data.feature_names)
     cv = cross_validate(data.X, data.y, penalty, folds=args.folds, seed=args.seed,
                         standardize=args.standardize, lams=path.lams,
-                        feature_names=data.feature_names)
+                        feature_names=data.feature_names, gram=path.gram)
     events = [event.to_dict() for event in path.events]
     certified = [c.ok for c in path.certificates]
     result = {

@@ -249,6 +249,15 @@ class RegularizationPath(ABC):
         """Radius of the least-squares solution ``R(0+)``; the constraint is inactive beyond."""
 
     @property
+    def gram(self) -> np.ndarray | None:
+        """``X_c^T X_c`` (centered, not standardized) the path was computed from, or None.
+
+        Only a :class:`LassoPath` on many features works from one; cross-validation of the same
+        data reuses it (:func:`reglab.selection.cross_validate`'s ``gram``).
+        """
+        return None
+
+    @property
     def events(self) -> list[Event]:
         """Variables entering/leaving the active set, in order of decreasing λ."""
         return _events_from_grid(self.lams, self.coefs_std, self.design.feature_names)
@@ -595,7 +604,9 @@ class LassoPath(RegularizationPath):
 
     ``gram`` is ``X_c^T X_c`` of the centered data before standardization (``design.X`` times
     ``design.x_scale``), precomputed: cross-validation derives every fold's from all the
-    data's. It is used when the homotopy works from the Gram matrix (:meth:`uses_gram`).
+    data's. It is used when the homotopy works from the Gram matrix (:meth:`uses_gram`); the
+    path then keeps it as :attr:`gram` (computed here when not given), so that
+    :func:`reglab.selection.cross_validate` can reuse it.
     """
 
     exact = True
@@ -610,9 +621,15 @@ class LassoPath(RegularizationPath):
         self._profiled = _Profiled(design.X, design.y, v > 0)
         self._v = v[v > 0]
         self._gram = None  # the Gram matrix of the scaled columns X_j / v_j the homotopy sees
-        if gram is not None and self.uses_gram(penalty, design.n_features):
-            scale = design.x_scale * self._v
-            self._gram = gram / np.outer(scale, scale) if np.any(scale != 1.0) else gram
+        if self.uses_gram(penalty, design.n_features):  # (then every v_j > 0)
+            self._gram_scale = design.x_scale * self._v  # ... whose scales these are
+            if gram is None:
+                Z = design.X / self._v if np.any(self._v != 1.0) else design.X
+                self._gram = Z.T @ Z
+            elif np.any(self._gram_scale != 1.0):
+                self._gram = gram / np.outer(self._gram_scale, self._gram_scale)
+            else:
+                self._gram = gram
         n = design.n_samples
         self.breakpoint_warnings: list[str] = []
         stop = 0.0 if full_path or lams is None else float(np.min(lams))
@@ -641,6 +658,22 @@ class LassoPath(RegularizationPath):
         self.breakpoint_coefs = self._profiled.full(w_pen)
         self._requested_lam_min = lam_min
         self.__dict__.pop("_breakpoint_R", None)
+
+    @property
+    def gram(self) -> np.ndarray | None:
+        """``X_c^T X_c`` (centered, not standardized) the homotopy worked from, or None.
+
+        None when the homotopy works from ``X`` itself (see :meth:`uses_gram`). Pass it to
+        :func:`reglab.selection.cross_validate` (its ``gram``) to spare the folds the product.
+        """
+        if self._gram is None or not np.any(self._gram_scale != 1.0):
+            return self._gram  # (the one given, or computed from X: X_c = design.X)
+        return self._gram * np.outer(self._gram_scale, self._gram_scale)
+
+    @staticmethod
+    def follows(penalty: Penalty, n_features: int) -> bool:
+        """Whether ``penalty`` is a lasso (``Σ v_j |w_j|``, weights ``v_j >= 0``): this path's."""
+        return _l1_weights(penalty, n_features) is not None
 
     @staticmethod
     def uses_gram(penalty: Penalty, n_features: int) -> bool:
@@ -916,7 +949,7 @@ def fit_path(
         raise ReglabInputError("penalty", "must be a reglab Penalty", penalty)
     design = Design.prepare(X, y, standardize=standardize, fit_intercept=fit_intercept,
                             feature_names=feature_names)
-    lasso = _l1_weights(penalty, design.n_features) is not None
+    lasso = LassoPath.follows(penalty, design.n_features)
     if gram is not None and not lasso:
         raise ReglabInputError("gram", "is only used by lasso penalties", penalty)
     if _quadratic_weights(penalty, design.n_features) is not None:

@@ -117,6 +117,7 @@ def cross_validate(
     lams=None,
     n_lams: int = 100,
     feature_names=None,
+    gram=None,
 ) -> CVResult:
     r"""K-fold cross-validation of the path of ``||y - b - Xw||² + λ P(w)``.
 
@@ -134,6 +135,12 @@ def cross_validate(
     n_lams : int, default 100
     feature_names : sequence of str, optional
         Used in error messages (a column constant within a training fold, say).
+    gram : array-like of shape (n_features, n_features), optional
+        For the lasso: ``X_c^T X_c`` of all the data, centered but not standardized, as
+        :attr:`reglab.paths.LassoPath.gram` gives it. When the folds' homotopies work from
+        Gram matrices (:meth:`reglab.paths.LassoPath.uses_gram`), each fold's is derived from
+        it; otherwise it is not needed. Without it (and without ``lams``), the Gram matrix of
+        the path fitted for the grid is used.
 
     Returns
     -------
@@ -141,9 +148,14 @@ def cross_validate(
     """
     X = check_finite_array("X", X, ndim=2)
     y = check_finite_array("y", y, ndim=1)
+    if gram is not None:
+        gram = _check_gram(gram, penalty, X.shape[1])
     if lams is None:
-        lams = fit_path(X, y, penalty, standardize=standardize, n_lams=n_lams,
-                        feature_names=feature_names).lams
+        path = fit_path(X, y, penalty, standardize=standardize, n_lams=n_lams,
+                        feature_names=feature_names, gram=gram)
+        lams = path.lams
+        if gram is None and isinstance(path, LassoPath):
+            gram = path.gram
     lams = np.sort(np.asarray(lams, dtype=float))[::-1]
     held_outs = kfold_indices(X.shape[0], folds, seed)
 
@@ -165,13 +177,23 @@ def cross_validate(
     if LassoPath.uses_gram(penalty, X.shape[1]):
         # Many features: each fold's X^T X comes from all the data's, and the folds' homotopies
         # (single-threaded BLAS-2 steps that release the GIL) run side by side on the cores.
-        grams = _FoldGrams(X)
+        grams = _FoldGrams(X, gram)
         workers = min(len(held_outs), os.cpu_count() or 1)
         with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
             errors = list(pool.map(lambda held_out: held_out_errors(held_out, grams), held_outs))
     else:
         errors = [held_out_errors(held_out) for held_out in held_outs]
     return _summarize(lams, np.array(errors), seed)
+
+
+def _check_gram(gram, penalty: Penalty, n_features: int) -> np.ndarray:
+    gram = check_finite_array("gram", gram, ndim=2)
+    if gram.shape != (n_features, n_features):
+        raise ReglabInputError("gram", f"must have shape ({n_features}, {n_features})",
+                               gram.shape)
+    if not LassoPath.follows(penalty, n_features):
+        raise ReglabInputError("gram", "is only used by lasso penalties", penalty)
+    return gram
 
 
 class _FoldGrams:
@@ -185,16 +207,19 @@ class _FoldGrams:
     most of the first, so nothing cancels.
     """
 
-    def __init__(self, X: np.ndarray):
+    def __init__(self, X: np.ndarray, full: np.ndarray | None = None):
         self._Xc = X - X.mean(axis=0)
-        self._full = self._Xc.T @ self._Xc
+        self._full = self._Xc.T @ self._Xc if full is None else full
 
     def training(self, held_out: np.ndarray) -> np.ndarray:
         """Return the Gram matrix of the rows not in ``held_out``, centered by their own mean."""
         Xh = self._Xc[held_out]
         n_train = self._Xc.shape[0] - held_out.size
         delta = Xh.sum(axis=0) / -n_train
-        return self._full - Xh.T @ Xh - n_train * np.outer(delta, delta)
+        # (in place: each p x p temporary costs as much as the held-out product)
+        out = Xh.T @ Xh
+        out += n_train * np.outer(delta, delta)
+        return np.subtract(self._full, out, out=out)
 
 
 @dataclass(frozen=True, eq=False)
