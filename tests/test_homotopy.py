@@ -11,6 +11,7 @@ from reglab.homotopy import (
     HomotopyPath,
     _CholeskyActiveSet,
     _QRActiveSet,
+    gram_homotopy,
     lasso_homotopy,
 )
 
@@ -158,6 +159,34 @@ def test_precomputed_gram_and_xty_give_the_same_path():
     np.testing.assert_array_equal(given.coefs, plain.coefs)
     np.testing.assert_allclose(qr.lams, plain.lams, rtol=1e-12)
     np.testing.assert_allclose(qr.coefs, plain.coefs, atol=1e-12 * np.abs(plain.coefs).max())
+
+
+@pytest.mark.parametrize(("n", "p", "lam_min"), [(80, 15, 0.0), (30, 60, 0.5)])
+def test_the_path_from_the_products_alone_is_the_cholesky_path(n, p, lam_min):
+    X, y = _random(n, p, 6)
+    plain = lasso_homotopy(X, y, factorization="cholesky", lam_min=lam_min)
+    alone = gram_homotopy(X.T @ X, X.T @ y, n, lam_min=lam_min)
+    np.testing.assert_array_equal(alone.lams, plain.lams)
+    np.testing.assert_array_equal(alone.coefs, plain.coefs)
+    assert alone.events == plain.events and alone.message == plain.message
+    np.testing.assert_array_equal(alone.kkt_residuals, plain.kkt_residuals)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "name"),
+    [
+        ((np.eye(3)[:2], np.zeros(3), 5), {}, "gram"),
+        ((np.full((3, 3), np.nan), np.zeros(3), 5), {}, "gram"),
+        ((np.eye(3), np.zeros(4), 5), {}, "Xty"),
+        ((np.eye(3), np.zeros(3), 0), {}, "n_samples"),
+        ((np.eye(3), np.zeros(3), 2.5), {}, "n_samples"),
+        ((np.eye(3), np.zeros(3), 5), {"lam_min": -1.0}, "lam_min"),
+        ((np.eye(3), np.zeros(3), 5), {"max_steps": 0}, "max_steps"),
+    ],
+)
+def test_the_path_from_the_products_rejects_bad_input(args, kwargs, name):
+    with pytest.raises(ReglabInputError, match=f"^{name}:"):
+        gram_homotopy(*args, **kwargs)
 
 
 # -- against coordinate descent between breakpoints ------------------------------------------

@@ -16,7 +16,7 @@ from reglab.datasets import load_prostate
 from reglab.paths import LassoPath, fit_path
 from reglab.penalties import L1, L2
 from reglab.selection import (
-    _FoldGrams,
+    _FoldStatistics,
     cross_validate,
     degree_curve,
     kfold_indices,
@@ -202,18 +202,41 @@ def test_cv_one_standard_error_rule_picks_a_sparser_lasso_on_prostate():
 
 
 # -- many features: the lasso homotopy works from X^T X, each fold's derived from all the data's
-def test_training_grams_are_each_folds_own():
+def test_training_statistics_are_each_folds_own():
     rng = np.random.default_rng(7)
     # Means far from 0 and unequal scales: the centering must be each fold's own.
     X = rng.normal(size=(53, 12)) * rng.uniform(0.1, 10.0, size=12) + 100.0
+    y = X @ rng.normal(size=12) + 50.0 + rng.normal(size=53)
     folds = kfold_indices(53, 5, seed=1)
-    grams = _FoldGrams(X)
-    for held_out in folds:
-        gram = grams.training(held_out)
+    statistics = _FoldStatistics(X, y, folds, standardize=True)
+    for fold, held_out in enumerate(folds):
+        gram, Xty, x_mean, y_mean = statistics.fold(fold)
         train = np.setdiff1d(np.arange(53), held_out)
         centered = X[train] - X[train].mean(axis=0)
         direct = centered.T @ centered
         np.testing.assert_allclose(gram, direct, rtol=0, atol=1e-12 * np.abs(direct).max())
+        np.testing.assert_allclose(statistics.training(held_out), direct, rtol=0,
+                                   atol=1e-12 * np.abs(direct).max())
+        yc = y[train] - y[train].mean()
+        np.testing.assert_allclose(Xty, centered.T @ yc, rtol=0,
+                                   atol=1e-12 * np.abs(centered.T @ yc).max())
+        np.testing.assert_allclose(x_mean, X[train].mean(axis=0), rtol=1e-14)
+        assert y_mean == pytest.approx(y[train].mean(), rel=1e-14)
+        spread, magnitude = statistics.spread(fold)
+        np.testing.assert_allclose(spread, X[train].std(axis=0), rtol=1e-12)
+        np.testing.assert_array_equal(magnitude, np.abs(X[train]).max(axis=0))
+
+
+def test_a_spread_on_constant_training_rows_is_exactly_zero():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(40, 3)) * 1e3
+    folds = kfold_indices(40, 4, seed=2)
+    X[:, 1] = 0.1
+    X[folds[2], 1] = 7.0  # varies overall, constant (0.1) off fold 2
+    statistics = _FoldStatistics(X, rng.normal(size=40), folds, standardize=True)
+    spread, magnitude = statistics.spread(2)
+    assert spread[1] <= 1e-13 * magnitude[1]  # Design's rule for a constant column
+    assert statistics.spread(0)[0][1] > 1.0
 
 
 def _many_features(seed=8, n=330, p=280):
@@ -304,12 +327,12 @@ def test_cv_on_its_own_grid_reuses_that_paths_gram(monkeypatch):
     X, y = _many_features(seed=13)
     given = []
 
-    class Recording(_FoldGrams):
-        def __init__(self, X, full=None):
+    class Recording(_FoldStatistics):
+        def __init__(self, X, y, held_outs, full=None, standardize=False):
             given.append(full)
-            super().__init__(X, full)
+            super().__init__(X, y, held_outs, full, standardize)
 
-    monkeypatch.setattr(selection_module, "_FoldGrams", Recording)
+    monkeypatch.setattr(selection_module, "_FoldStatistics", Recording)
     cv = cross_validate(X, y, L1(), folds=3, seed=6)
     Xc = X - X.mean(axis=0)
     assert len(given) == 1 and given[0] is not None

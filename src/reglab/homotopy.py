@@ -84,7 +84,9 @@ from threadpoolctl import ThreadpoolController
 from reglab._triangular import solve_upper
 from reglab._validation import ReglabInputError, check_finite_array, check_nonnegative
 
-__all__ = ["HomotopyPath", "gram_based", "lasso_homotopy", "piecewise_linear"]
+__all__ = [
+    "HomotopyPath", "gram_based", "gram_homotopy", "lasso_homotopy", "piecewise_linear",
+]
 
 # scipy's batching wrapper (array-namespace checks, copies) costs more than the update itself
 # at the lab's sizes, where a path makes hundreds of drops: call the compiled function.
@@ -646,11 +648,15 @@ def _check_inputs(X, y, lam_min, gram, Xty, max_steps, factorization):
         raise ReglabInputError("gram", "is only used with factorization='cholesky'", "an array")
     if factorization == "auto":
         factorization = "cholesky" if gram is not None or p > _QR_MAX_FEATURES else "qr"
+    return X, y, lam_min, gram, Xty, _check_max_steps(max_steps, p), factorization
+
+
+def _check_max_steps(max_steps, n_features: int) -> int:
     if max_steps is None:
-        max_steps = 10 * p + 100
-    elif isinstance(max_steps, bool) or not isinstance(max_steps, Integral) or max_steps < 1:
+        return 10 * n_features + 100
+    if isinstance(max_steps, bool) or not isinstance(max_steps, Integral) or max_steps < 1:
         raise ReglabInputError("max_steps", "must be an integer >= 1", max_steps)
-    return X, y, lam_min, gram, Xty, int(max_steps), factorization
+    return int(max_steps)
 
 
 def lasso_homotopy(
@@ -727,6 +733,52 @@ def lasso_homotopy(
         active = _CholeskyActiveSet(X.T @ X if gram is None else gram, Xty, n)
     # Each step makes a few dozen small BLAS calls; letting BLAS spread those over threads
     # costs more than it brings (3x slower on 2 busy cores), so the stepping runs on one.
+    with single_blas_thread():
+        return _Homotopy(active, Xty, lam_min / 2.0, max_steps).run()
+
+
+def gram_homotopy(
+    gram,
+    Xty,
+    n_samples: int,
+    *,
+    lam_min: float = 0.0,
+    max_steps: int | None = None,
+) -> HomotopyPath:
+    r"""Compute the exact lasso path of ``||y - Xw||_2^2 + λ ||w||_1`` from ``X^T X``, ``X^T y``.
+
+    The same path as :func:`lasso_homotopy` with the Cholesky factorization, for callers that
+    have the two products but not ``X`` (cross-validation derives each fold's from all the
+    data's, without forming the fold's rows).
+
+    Parameters
+    ----------
+    gram : array-like of shape (n_features, n_features)
+        ``X^T X`` of the centered design.
+    Xty : array-like of shape (n_features,)
+        ``X^T y``.
+    n_samples : int
+        The rows of ``X``: no more than ``min(n_samples, n_features)`` features are active.
+    lam_min, max_steps
+        As for :func:`lasso_homotopy`.
+
+    Returns
+    -------
+    HomotopyPath
+        Its KKT residuals come from ``X^T y - X^T X w``.
+    """
+    gram = check_finite_array("gram", gram, ndim=2)
+    p = gram.shape[0]
+    if gram.shape != (p, p):
+        raise ReglabInputError("gram", "must be a square matrix", gram.shape)
+    Xty = check_finite_array("Xty", Xty, ndim=1)
+    if Xty.shape != (p,):
+        raise ReglabInputError("Xty", f"must have shape ({p},)", Xty.shape)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+        raise ReglabInputError("n_samples", "must be an integer >= 1", n_samples)
+    lam_min = check_nonnegative("lam_min", lam_min)
+    max_steps = _check_max_steps(max_steps, p)
+    active = _CholeskyActiveSet(gram, Xty, int(n_samples))
     with single_blas_thread():
         return _Homotopy(active, Xty, lam_min / 2.0, max_steps).run()
 

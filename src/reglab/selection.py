@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reglab._validation import ReglabInputError, check_finite_array
-from reglab.homotopy import single_blas_thread
+from reglab.homotopy import gram_homotopy, piecewise_linear, single_blas_thread
 from reglab.paths import LassoPath, fit_path
 from reglab.penalties import Penalty
 
@@ -159,30 +159,31 @@ def cross_validate(
     lams = np.sort(np.asarray(lams, dtype=float))[::-1]
     held_outs = kfold_indices(X.shape[0], folds, seed)
 
-    def held_out_errors(held_out: np.ndarray, grams: _FoldGrams | None = None) -> np.ndarray:
-        gram = None if grams is None else grams.training(held_out)
-        train = np.ones(X.shape[0], dtype=bool)
-        train[held_out] = False
-        try:
-            path = fit_path(X[train], y[train], penalty, standardize=standardize, lams=lams,
-                            feature_names=feature_names, full_path=False, gram=gram)
-        except ReglabInputError as error:
-            if error.name != "X":
-                raise
-            raise ReglabInputError(
-                error.name, f"{error.rule} within a training fold (use fewer folds)", error.value
-            ) from None
-        return np.mean((path.predict(X[held_out]) - y[held_out]) ** 2, axis=1)
-
     if LassoPath.uses_gram(penalty, X.shape[1]):
-        # Many features: each fold's X^T X comes from all the data's, and the folds' homotopies
+        # Many features: each fold's homotopy works from X^T X and X^T y of its training rows,
+        # derived from all the data's without forming those rows, and the folds' homotopies
         # (single-threaded BLAS-2 steps that release the GIL) run side by side on the cores.
-        grams = _FoldGrams(X, gram)
+        statistics = _FoldStatistics(X, y, held_outs, gram, standardize)
+        weights = penalty.weights_for(X.shape[1])
+        names = feature_names or [f"x{j + 1}" for j in range(X.shape[1])]
+
+        def fold_errors(fold: int) -> np.ndarray:
+            return _lasso_fold_errors(statistics, fold, weights, lams, names)
+
         workers = min(len(held_outs), os.cpu_count() or 1)
         with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
-            errors = list(pool.map(lambda held_out: held_out_errors(held_out, grams), held_outs))
+            errors = list(pool.map(fold_errors, range(len(held_outs))))
     else:
-        errors = [held_out_errors(held_out) for held_out in held_outs]
+        errors = []
+        for held_out in held_outs:
+            train = np.ones(X.shape[0], dtype=bool)
+            train[held_out] = False
+            try:
+                path = fit_path(X[train], y[train], penalty, standardize=standardize,
+                                lams=lams, feature_names=feature_names, full_path=False)
+            except ReglabInputError as error:
+                raise _in_a_fold(error) from None
+            errors.append(np.mean((path.predict(X[held_out]) - y[held_out]) ** 2, axis=1))
     return _summarize(lams, np.array(errors), seed)
 
 
@@ -196,20 +197,45 @@ def _check_gram(gram, penalty: Penalty, n_features: int) -> np.ndarray:
     return gram
 
 
-class _FoldGrams:
-    """``X_T^T X_T`` for any fold's training rows ``T``, centered by their own mean.
+def _in_a_fold(error: ReglabInputError) -> ReglabInputError:
+    """Say that an error in the data (``X``) was found within a training fold."""
+    if error.name != "X":
+        return error
+    return ReglabInputError(error.name, f"{error.rule} within a training fold (use fewer folds)",
+                            error.value)
+
+
+class _FoldStatistics:
+    """``X_T^T X_T`` and ``X_T^T y_T`` for any fold's training rows ``T``, centered by their mean.
 
     With ``X_c = X - mean(X)`` and ``H`` the held-out rows, the training rows centered by their
     mean are ``X_c[T] - δ`` with ``δ = mean(X_c[T]) = -sum(X_c[H]) / |T|`` (the columns of
     ``X_c`` sum to 0), so ``X_T^T X_T = X_c^T X_c - X_c[H]^T X_c[H] - |T| δ δ^T``: one
-    ``n p^2`` product for all folds, made here, then ``|H| p^2`` per fold instead of
+    ``n p^2`` product for all folds (or the one given), then ``|H| p^2`` per fold instead of
     ``|T| p^2``. Both products are of positive semidefinite matrices and the difference keeps
-    most of the first, so nothing cancels.
+    most of the first, so nothing cancels. Likewise ``X_T^T y_T`` with ``y_c`` and ``ε``.
+
+    For standardization each column's spread on ``T`` is combined from every other fold's
+    count, mean and sum of squared deviations, each summed over that fold's own rows (Chan,
+    Golub & LeVeque 1983): exactly 0 for a column constant on ``T``, which the Gram matrix's
+    diagonal (a difference of large sums) would only give to rounding.
     """
 
-    def __init__(self, X: np.ndarray, full: np.ndarray | None = None):
-        self._Xc = X - X.mean(axis=0)
+    def __init__(self, X: np.ndarray, y: np.ndarray, held_outs: list[np.ndarray],
+                 full: np.ndarray | None = None, standardize: bool = False):
+        self.held_outs = held_outs
+        self.x_mean, self.y_mean = X.mean(axis=0), float(y.mean())
+        self._Xc, self._yc = X - self.x_mean, y - self.y_mean
         self._full = self._Xc.T @ self._Xc if full is None else full
+        self._Xty = self._Xc.T @ self._yc
+        self._moments = None
+        if standardize:
+            self._moments = []
+            for held_out in held_outs:
+                rows = X[held_out]
+                mean = rows.mean(axis=0)
+                self._moments.append((held_out.size, mean, np.sum((rows - mean) ** 2, axis=0),
+                                      np.abs(rows).max(axis=0)))
 
     def training(self, held_out: np.ndarray) -> np.ndarray:
         """Return the Gram matrix of the rows not in ``held_out``, centered by their own mean."""
@@ -220,6 +246,57 @@ class _FoldGrams:
         out = Xh.T @ Xh
         out += n_train * np.outer(delta, delta)
         return np.subtract(self._full, out, out=out)
+
+    def fold(self, fold: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """``(X_T^T X_T, X_T^T y_T, mean(X_T), mean(y_T))`` for the training rows of ``fold``."""
+        held_out = self.held_outs[fold]
+        Xh, yh = self._Xc[held_out], self._yc[held_out]
+        n_train = self._Xc.shape[0] - held_out.size
+        delta, epsilon = Xh.sum(axis=0) / -n_train, float(yh.sum()) / -n_train
+        Xty = self._Xty - Xh.T @ yh - n_train * epsilon * delta
+        return self.training(held_out), Xty, self.x_mean + delta, self.y_mean + epsilon
+
+    def spread(self, fold: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(std(X_T), max|X_T|)`` per column (population std) for standardization."""
+        others = [m for g, m in enumerate(self._moments) if g != fold]
+        counts = np.array([count for count, *_ in others], dtype=float)
+        means = np.array([mean for _, mean, _, _ in others])
+        n_train = counts.sum()
+        mean = counts @ means / n_train
+        squares = sum(m2 for _, _, m2, _ in others) + counts @ (means - mean) ** 2
+        magnitude = np.max([largest for *_, largest in others], axis=0)
+        return np.sqrt(squares / n_train), magnitude
+
+
+def _lasso_fold_errors(statistics: _FoldStatistics, fold: int, weights: np.ndarray,
+                       lams: np.ndarray, feature_names) -> np.ndarray:
+    """Held-out mean squared errors along ``lams`` of the lasso fitted on a fold's training rows.
+
+    The path of ``||y_T - b - X_T w||² + λ Σ v_j |w_j|`` (every ``v_j > 0``), on standardized
+    columns if ``statistics`` has their spreads, is :func:`reglab.homotopy.gram_homotopy` on the
+    columns scaled by ``1 / s_j`` (``s_j = v_j`` times the column's spread): its Gram matrix and
+    correlations are the fold's divided by ``s``, and its coefficients ``u`` are ``s w``. This
+    is what :class:`reglab.paths.LassoPath` computes from the fold's rows, without them.
+    """
+    gram, Xty, x_mean, y_mean = statistics.fold(fold)
+    held_out = statistics.held_outs[fold]
+    n_train = statistics._Xc.shape[0] - held_out.size
+    scale = weights
+    if statistics._moments is not None:
+        spread, magnitude = statistics.spread(fold)
+        # (the rule of reglab.design.Design for a constant column)
+        constant = spread <= 1e-13 * np.maximum(magnitude, np.finfo(float).tiny)
+        if constant.any():
+            raise _in_a_fold(ReglabInputError(
+                "X", "columns must vary to be standardized (a constant column)",
+                str(feature_names[int(np.argmax(constant))])))
+        scale = weights * spread
+    gram /= np.outer(scale, scale)
+    homotopy = gram_homotopy(gram, Xty / scale, n_train, lam_min=float(lams.min()))
+    coefs = piecewise_linear(homotopy.lams, homotopy.coefs, lams) / scale  # the user's scale
+    Xh = statistics._Xc[held_out] + (statistics.x_mean - x_mean)  # X[held_out] - mean(X_T)
+    predictions = y_mean + coefs @ Xh.T
+    return np.mean((predictions - (statistics._yc[held_out] + statistics.y_mean)) ** 2, axis=1)
 
 
 @dataclass(frozen=True, eq=False)
