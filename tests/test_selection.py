@@ -210,10 +210,11 @@ def test_training_statistics_are_each_folds_own():
     folds = kfold_indices(53, 5, seed=1)
     statistics = _FoldStatistics(X, y, folds, standardize=True)
     for fold, held_out in enumerate(folds):
-        gram, Xty, x_mean, y_mean = statistics.fold(fold)
+        gram, Xty, x_mean, y_mean, n_train = statistics.fold(fold)
         train = np.setdiff1d(np.arange(53), held_out)
         centered = X[train] - X[train].mean(axis=0)
         direct = centered.T @ centered
+        assert n_train == train.size
         np.testing.assert_allclose(gram, direct, rtol=0, atol=1e-12 * np.abs(direct).max())
         np.testing.assert_allclose(statistics.training(held_out), direct, rtol=0,
                                    atol=1e-12 * np.abs(direct).max())

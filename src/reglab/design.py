@@ -19,7 +19,15 @@ import numpy as np
 
 from reglab._validation import ReglabInputError, check_finite_array
 
-__all__ = ["Design"]
+__all__ = ["Design", "constant_columns"]
+
+
+def constant_columns(spread: np.ndarray, magnitude: np.ndarray) -> np.ndarray:
+    """Which columns are constant: a spread (std) at rounding level of the magnitude ``max|x|``.
+
+    Such a column has no scale to standardize by.
+    """
+    return spread <= 1e-13 * np.maximum(magnitude, np.finfo(float).tiny)
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,9 +93,7 @@ class Design:
         Xc, yc = X - x_mean, y - y_mean
         if standardize:
             x_scale = np.sqrt(np.mean(Xc**2, axis=0))
-            # A column is constant when its spread is at rounding level of its magnitude.
-            magnitude = np.maximum(np.abs(X).max(axis=0, initial=0.0), np.finfo(float).tiny)
-            constant = x_scale <= 1e-13 * magnitude
+            constant = constant_columns(x_scale, np.abs(X).max(axis=0, initial=0.0))
             if constant.any():
                 name = feature_names[int(np.argmax(constant))]
                 raise ReglabInputError(
