@@ -40,7 +40,7 @@ import numpy as np
 
 from reglab._validation import ReglabInputError, check_nonnegative, check_positive
 from reglab.design import Design
-from reglab.homotopy import gram_based, lasso_homotopy, piecewise_linear
+from reglab.homotopy import gram_based, gram_homotopy, lasso_homotopy, piecewise_linear
 from reglab.penalties import L1, L2, DifferenceL1, ElasticNet, Lp, Penalty
 from reglab.solvers import Certificate, solve, solve_path
 
@@ -214,21 +214,22 @@ class RegularizationPath(ABC):
         if self.lams.ndim != 1 or self.lams.size == 0 or (self.lams < 0).any():
             raise ReglabInputError("lams", "must be a non-empty list of values >= 0", lams)
         self.lams = np.sort(self.lams)[::-1].copy()
-        self._g0 = self._profiled_gradient(design, penalty)
-        self._g_scale = max(2.0 * float(np.max(np.abs(design.X.T @ design.y), initial=0.0)),
-                            np.finfo(float).tiny)
+        Xty = design.X.T @ design.y
+        self._g0 = self._profiled_gradient(design, penalty, Xty)
+        self._g_scale = max(2.0 * float(np.max(np.abs(Xty), initial=0.0)), np.finfo(float).tiny)
         self.warnings: list[str] = []
 
     @staticmethod
-    def _profiled_gradient(design: Design, penalty: Penalty) -> np.ndarray:
+    def _profiled_gradient(design: Design, penalty: Penalty, Xty: np.ndarray) -> np.ndarray:
         """``2 X^T (y - X_U w_U)`` at ``w_P = 0``, the unpenalized ``w_U`` fitted (its entries 0).
 
-        This is the gradient that decides when all penalized coefficients are zero.
+        This is the gradient that decides when all penalized coefficients are zero; ``Xty`` is
+        ``X^T y``.
         """
         X, y = design.X, design.y
         free = (penalty.weights_for(design.n_features) == 0) if penalty.separable else None
         if free is None or not free.any():
-            return 2.0 * (X.T @ y)
+            return 2.0 * Xty
         w_free = np.linalg.lstsq(X[:, free], y, rcond=None)[0]
         gradient = 2.0 * (X.T @ (y - X[:, free] @ w_free))
         gradient[free] = 0.0  # exactly: the free coefficients are at their optimum
@@ -648,7 +649,10 @@ class LassoPath(RegularizationPath):
         if np.any(self._v != 1.0):  # (no copy of X for plain L1)
             Z = Z / self._v
         if Z.shape[1] and np.any(y):
-            homotopy = lasso_homotopy(Z, y, lam_min=lam_min, gram=self._gram)
+            if self._gram is not None:  # (from the products alone: X was checked already)
+                homotopy = gram_homotopy(self._gram, Z.T @ y, Z.shape[0], lam_min=lam_min)
+            else:
+                homotopy = lasso_homotopy(Z, y, lam_min=lam_min)
             if homotopy.message:
                 self.breakpoint_warnings.append(homotopy.message)
             breakpoints, w_pen = homotopy.lams, homotopy.coefs / self._v
