@@ -303,10 +303,11 @@ def _lasso_fold_errors(statistics: _FoldStatistics, fold: int, weights: np.ndarr
                 "X", "columns must vary to be standardized (a constant column)",
                 str(feature_names[int(np.argmax(constant))])))
         scale = weights * spread
-    gram = training.gram
-    gram /= np.outer(scale, scale)  # (in place: the array is this fold's)
-    homotopy = gram_homotopy(gram, training.Xty / scale, training.n_samples,
-                             lam_min=float(lams.min()))
+    gram, Xty = training.gram, training.Xty
+    if np.any(scale != 1.0):
+        gram /= np.outer(scale, scale)  # (in place: the array is this fold's)
+        Xty = Xty / scale
+    homotopy = gram_homotopy(gram, Xty, training.n_samples, lam_min=float(lams.min()))
     coefs = piecewise_linear(homotopy.lams, homotopy.coefs, lams) / scale  # the user's scale
     held_out = statistics.held_outs[fold]
     predictions = training.y_mean + coefs @ (statistics.X[held_out] - training.x_mean).T
