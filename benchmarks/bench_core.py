@@ -49,6 +49,22 @@ def median_ms(work, repeats: int) -> float:
     return 1e3 * statistics.median(times)
 
 
+def paired_ms(first, second, repeats: int) -> tuple[list[float], list[float]]:
+    """Times (ms) of ``first`` and ``second`` run alternately, after one warm-up run of each.
+
+    On a shared machine whose speed drifts over minutes, each pair is timed under the same
+    conditions: the median of the pairs' ratios is the number to read.
+    """
+    first(), second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        for work, out in zip((first, second), times, strict=True):
+            start = time.perf_counter()
+            work()
+            out.append(1e3 * (time.perf_counter() - start))
+    return times
+
+
 def reglab_path_cv(X, y, penalty):
     path = fit_path(X, y, penalty)
     cv = cross_validate(X, y, penalty, folds=5, seed=0, lams=path.lams, gram=path.gram)
@@ -159,9 +175,11 @@ def large_sizes(repeats: int, which: str) -> None:
         times = repeats if n >= p else 1
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            a, b = median_ms(ours, times), median_ms(theirs, times)
-        print(f"n={n} p={p}: reglab {a:.0f} ms, LassoCV {b:.0f} ms, ratio {a / b:.2f} "
-              f"(median of {times})")
+            a, b = paired_ms(ours, theirs, times)
+        ratios = [x / y for x, y in zip(a, b, strict=True)]
+        print(f"n={n} p={p}: reglab {statistics.median(a):.0f} ms, LassoCV "
+              f"{statistics.median(b):.0f} ms, ratio {statistics.median(ratios):.2f} (median of "
+              f"{times} paired runs; ratios {min(ratios):.2f}-{max(ratios):.2f})")
 
 
 def main() -> None:
