@@ -285,6 +285,10 @@ def test_a_column_constant_within_a_training_fold_is_named(p):
     with pytest.raises(ReglabInputError,
                        match=r"^X: .*constant column.* within a training fold .*got 'x3'$"):
         cross_validate(X, y, L1(), folds=3, seed=4, standardize=True)
+    names = np.array([f"c{j}" for j in range(p)])  # any sequence of names, an array too
+    with pytest.raises(ReglabInputError,
+                       match=r"^X: .*constant column.* within a training fold .*got 'c2'$"):
+        cross_validate(X, y, L1(), folds=3, seed=4, standardize=True, feature_names=names)
 
 
 def test_gram_is_only_taken_by_lasso_penalties():

@@ -164,12 +164,14 @@ def cross_validate(
     if LassoPath.uses_gram(penalty, X.shape[1]):
         # Many features: each fold's homotopy works from X^T X and X^T y of its training rows,
         # derived from all the data's without forming those rows. The folds' homotopies
-        # (single-threaded BLAS-2 steps that release the GIL) run side by side on the cores:
-        # measured at n = 10,000, p = 1,000 on two cores, ~15% faster than one after the other
-        # (the steps are bound by memory traffic, which the cores share; processes do no better).
+        # (single-threaded BLAS-2 steps that release the GIL) run side by side on the cores;
+        # measured at n = 10,000, p = 1,000 on two cores: from no gain to ~15% faster than one
+        # after the other (the steps are bound by memory traffic, which the cores share; forked
+        # processes did no better).
         statistics = _FoldStatistics(X, y, held_outs, gram, standardize)
         weights = penalty.weights_for(X.shape[1])
-        names = feature_names or [f"x{j + 1}" for j in range(X.shape[1])]
+        names = (list(feature_names) if feature_names is not None
+                 else [f"x{j + 1}" for j in range(X.shape[1])])
 
         def fold_errors(fold: int) -> np.ndarray:
             return _lasso_fold_errors(statistics, fold, weights, lams, names)
