@@ -251,7 +251,7 @@ class RegularizationPath(ABC):
 
     @property
     def gram(self) -> np.ndarray | None:
-        """``X_c^T X_c`` (centered, not standardized) the path was computed from, or None.
+        """``X_c^T X_c`` (centered if an intercept is fitted, not standardized) or None.
 
         Only a :class:`LassoPath` on many features works from one; cross-validation of the same
         data reuses it (:func:`reglab.selection.cross_validate`'s ``gram``).
@@ -665,7 +665,7 @@ class LassoPath(RegularizationPath):
 
     @property
     def gram(self) -> np.ndarray | None:
-        """``X_c^T X_c`` (centered, not standardized) the homotopy worked from, or None.
+        """``X_c^T X_c`` (centered if an intercept is fitted, not standardized) or None.
 
         None when the homotopy works from ``X`` itself (see :meth:`uses_gram`). Pass it to
         :func:`reglab.selection.cross_validate` (its ``gram``) to spare the folds the product.
