@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import re
+import subprocess
+import sys
 
 import numpy as np
 import panel as pn
@@ -290,6 +292,27 @@ def test_every_page_includes_the_page_scripts_once():
 
 
 # -- pages, app, export ----------------------------------------------------------------------
+
+
+# Starts the lab's app and builds its first page, as a fresh `reglab serve` does for "/".
+FIRST_PAGE = """
+import sys
+import panel as pn
+from reglab.lab.app import EXTENSIONS, build_app
+from reglab.lab.pages import registered_pages
+pn.extension(*EXTENSIONS)
+build_app(None)
+registered_pages()[0].build("ja", live=True, state={})
+print(sorted(name for name in sys.modules if name.startswith("scipy")))
+"""
+
+
+def test_the_server_starts_and_builds_its_first_page_without_importing_scipy():
+    # scipy.linalg takes ~0.2 s to import; the first page (a ridge path) does not use it
+    # (reglab._scipy_linalg imports it where it is used).
+    result = subprocess.run([sys.executable, "-c", FIRST_PAGE], capture_output=True, text=True,
+                            check=True, timeout=120)
+    assert result.stdout.strip() == "[]", result.stdout
 
 
 def test_pages_are_registered_and_the_app_serves_each_and_the_first_at_root():

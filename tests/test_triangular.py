@@ -31,14 +31,14 @@ def test_same_results_without_scipys_cython_lapack(monkeypatch):
     R, rng = _factor(12)
     B = rng.normal(size=(12, 2))
     direct = solve_upper(R, 12, B, trans=True)
-    monkeypatch.setattr(_triangular, "_DTRTRS", None)  # the f2py wrapper instead
+    monkeypatch.setattr(_triangular, "_dtrtrs", lambda: None)  # the f2py wrapper instead
     np.testing.assert_allclose(solve_upper(R, 12, B, trans=True), direct, rtol=1e-14)
 
 
 @pytest.mark.parametrize("cython", [True, False])
 def test_a_zero_pivot_is_an_error_not_a_silent_inf(cython, monkeypatch):
     if not cython:
-        monkeypatch.setattr(_triangular, "_DTRTRS", None)
+        monkeypatch.setattr(_triangular, "_dtrtrs", lambda: None)
     R, _ = _factor(5)
     R[2, 2] = 0.0
     with pytest.raises(np.linalg.LinAlgError, match="singular"):
@@ -47,8 +47,8 @@ def test_a_zero_pivot_is_an_error_not_a_silent_inf(cython, monkeypatch):
 
 def test_the_cython_function_is_used_only_with_the_expected_c_signature():
     expected = "char *, char *, char *, int *, int *, d *, int *, d *, int *, int *"
-    prototype = type(_triangular._DTRTRS)
-    assert _triangular._DTRTRS is not None  # scipy's Cython LAPACK, as built here
+    prototype = _triangular._DTRTRS_PROTOTYPE
+    assert _triangular._dtrtrs() is not None  # scipy's Cython LAPACK, as built here
     assert _triangular._cython_lapack_function("dtrtrs", prototype, expected) is not None
     wide = expected.replace("int *", "long *")  # 64-bit LAPACK integers
     assert _triangular._cython_lapack_function("dtrtrs", prototype, wide) is None

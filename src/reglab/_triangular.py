@@ -13,9 +13,11 @@ one thread at a time).
 from __future__ import annotations
 
 import ctypes
+from functools import cache
 
 import numpy as np
-from scipy.linalg import lapack
+
+from reglab._scipy_linalg import scipy_linalg
 
 # Our own prototypes of the two C-API functions (setting ``restype`` on ``ctypes.pythonapi``'s
 # shared ones would change them for everyone).
@@ -48,10 +50,16 @@ def _cython_lapack_function(name: str, prototype: type, arguments: str):
 # dtrtrs(uplo, trans, diag, n, nrhs, a, lda, b, ldb, info), Fortran's calling convention: every
 # argument by reference (ctypes passes a c_int given for a POINTER(c_int) by reference).
 _CHAR, _INT, _ARRAY = ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_void_p
-_DTRTRS = _cython_lapack_function(
-    "dtrtrs",
-    ctypes.CFUNCTYPE(None, _CHAR, _CHAR, _CHAR, _INT, _INT, _ARRAY, _INT, _ARRAY, _INT, _INT),
-    "char *, char *, char *, int *, int *, d *, int *, d *, int *, int *")
+_DTRTRS_PROTOTYPE = ctypes.CFUNCTYPE(None, _CHAR, _CHAR, _CHAR, _INT, _INT, _ARRAY, _INT, _ARRAY,
+                                     _INT, _INT)
+_DTRTRS_ARGUMENTS = "char *, char *, char *, int *, int *, d *, int *, d *, int *, int *"
+
+
+@cache
+def _dtrtrs():
+    """Return scipy's Cython ``dtrtrs`` as a ctypes function (or None), at the first solve."""
+    return _cython_lapack_function("dtrtrs", _DTRTRS_PROTOTYPE, _DTRTRS_ARGUMENTS)
+
 _TRANS = {False: b"N", True: b"T"}
 _ONE = ctypes.c_int(1)
 
@@ -81,9 +89,10 @@ def solve_upper(R: np.ndarray, k: int, B: np.ndarray, trans: bool = False) -> np
         return X
     if not (R.flags.f_contiguous and R.dtype == np.float64):
         raise ValueError("R must be a float64 array in Fortran order")
-    if _DTRTRS is None:
+    dtrtrs = _dtrtrs()
+    if dtrtrs is None:
         view = X.reshape(k, -1, order="F")
-        view[...], info = lapack.dtrtrs(R[:, :k], view, trans=int(trans))
+        view[...], info = scipy_linalg().lapack.dtrtrs(R[:, :k], view, trans=int(trans))
         _check_pivot(info)
         return X
     # One call per column: OpenBLAS solves a single right-hand side with a BLAS-2 kernel, which
@@ -92,7 +101,7 @@ def solve_upper(R: np.ndarray, k: int, B: np.ndarray, trans: bool = False) -> np
     args = (b"U", _TRANS[bool(trans)], b"N", order, _ONE, R.ctypes.data, ctypes.c_int(R.shape[0]))
     first = X.ctypes.data
     for column in range(X.size // k):
-        _DTRTRS(*args, first + 8 * k * column, order, info)
+        dtrtrs(*args, first + 8 * k * column, order, info)
         _check_pivot(info.value)
     return X
 

@@ -78,9 +78,9 @@ from functools import cache, cached_property, partial
 from numbers import Integral
 
 import numpy as np
-from scipy.linalg import blas, lapack, qr_delete
 from threadpoolctl import ThreadpoolController
 
+from reglab._scipy_linalg import scipy_linalg
 from reglab._triangular import solve_upper
 from reglab._validation import ReglabInputError, check_finite_array, check_nonnegative
 
@@ -88,9 +88,17 @@ __all__ = [
     "HomotopyPath", "gram_based", "gram_homotopy", "lasso_homotopy", "piecewise_linear",
 ]
 
-# scipy's batching wrapper (array-namespace checks, copies) costs more than the update itself
-# at the lab's sizes, where a path makes hundreds of drops: call the compiled function.
-_qr_delete = inspect.unwrap(qr_delete)
+
+
+@cache
+def _qr_delete():
+    """Return scipy's ``qr_delete`` without its wrapper.
+
+    The batching wrapper (array-namespace checks, copies) costs more than the update itself at
+    the lab's sizes, where a path makes hundreds of drops: the compiled function is called.
+    """
+    return inspect.unwrap(scipy_linalg().qr_delete)
+
 
 _TIE = 1e-12
 _TIE_FLOOR = 16 * np.finfo(float).eps
@@ -291,7 +299,7 @@ class _ActiveSet:
         R[:k, k] = h
         R[k, k] = rho
         if cond is None:
-            rcond = lapack.dtrcon(R, norm="1", uplo="U", diag="N")[0]
+            rcond = scipy_linalg().lapack.dtrcon(R, norm="1", uplo="U", diag="N")[0]
             cond = 1.0 / rcond if rcond > 0.0 else math.inf
         if not cond < self.max_cond:
             return False
@@ -321,7 +329,7 @@ class _ActiveSet:
 
     def _triangular_solve(self, B: np.ndarray, trans: int = 0) -> np.ndarray:
         """``R^{-1} B`` (``R^{-T} B`` with ``trans=1``) for ``B`` of shape (k, m)."""
-        return blas.dtrsm(1.0, self._R, B, trans_a=trans)
+        return scipy_linalg().blas.dtrsm(1.0, self._R, B, trans_a=trans)
 
     def _solve(self, mu: float) -> tuple[np.ndarray, np.ndarray]:
         """``B = [r - μ z, -z]`` and ``R^{-1} B = [u(μ), -d]``."""
@@ -439,7 +447,7 @@ class _QRActiveSet(_ActiveSet):
         k = self.k - 1
         if position < k:
             # Rotates the stack in place (``overwrite_qr``); R comes back without the column.
-            _, R = _qr_delete(self._stack[:, : k + 1], self._R, position, which="col",
+            _, R = _qr_delete()(self._stack[:, : k + 1], self._R, position, which="col",
                              overwrite_qr=True, check_finite=False)
         else:  # the last column: nothing to rotate, r and z keep their first k entries
             R = self._R[:k, :k]

@@ -44,8 +44,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg.lapack import dpotrf, dpotrs
 
+from reglab._scipy_linalg import scipy_linalg
 from reglab._validation import (
     ReglabInputError,
     check_finite_array,
@@ -406,12 +406,12 @@ def _kkt(data, penalty, lam, w, g=None):
 
 def _cholesky(K):
     """Lower Cholesky factor of K (LAPACK, no checks: these are tiny matrices), or None."""
-    factor, info = dpotrf(K, lower=1, clean=0)
+    factor, info = scipy_linalg().lapack.dpotrf(K, lower=1, clean=0)
     return factor if info == 0 else None
 
 
 def _cho_solve(factor, rhs):
-    return dpotrs(factor, rhs, lower=1)[0]
+    return scipy_linalg().lapack.dpotrs(factor, rhs, lower=1)[0]
 
 
 def _psd_solve(K, rhs):
