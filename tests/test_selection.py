@@ -302,6 +302,10 @@ def test_gram_is_only_taken_by_lasso_penalties():
         cross_validate(X, y, L1(), gram=np.eye(4))
     with pytest.raises(ReglabInputError, match=r"^gram: must be finite"):
         cross_validate(X, y, L1(), gram=np.full((5, 5), np.nan))
+    Xw, yw = _many_features(seed=14)  # (a path that works from its Gram matrix, too)
+    for data in ((X, y), (Xw, yw)):
+        with pytest.raises(ReglabInputError, match=r"^gram: must have shape"):
+            fit_path(*data, L1(), gram=np.eye(4))
 
 
 @pytest.mark.parametrize("standardize", [False, True])

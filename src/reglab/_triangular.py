@@ -60,6 +60,7 @@ def _dtrtrs():
     """Return scipy's Cython ``dtrtrs`` as a ctypes function (or None), at the first solve."""
     return _cython_lapack_function("dtrtrs", _DTRTRS_PROTOTYPE, _DTRTRS_ARGUMENTS)
 
+
 _TRANS = {False: b"N", True: b"T"}
 _ONE = ctypes.c_int(1)
 

@@ -89,7 +89,6 @@ __all__ = [
 ]
 
 
-
 @cache
 def _qr_delete():
     """Return scipy's ``qr_delete`` without its wrapper.
@@ -639,16 +638,9 @@ def _check_inputs(X, y, lam_min, gram, Xty, max_steps, factorization):
     if y.shape[0] != n:
         raise ReglabInputError("y", f"must have {n} entries (one per row of X)", y.shape[0])
     lam_min = check_nonnegative("lam_min", lam_min)
-    if Xty is None:
-        Xty = X.T @ y
-    else:
-        Xty = check_finite_array("Xty", Xty, ndim=1)
-        if Xty.shape != (p,):
-            raise ReglabInputError("Xty", f"must have shape ({p},)", Xty.shape)
+    Xty = X.T @ y if Xty is None else _check_shaped("Xty", Xty, (p,))
     if gram is not None:
-        gram = check_finite_array("gram", gram, ndim=2)
-        if gram.shape != (p, p):
-            raise ReglabInputError("gram", f"must have shape ({p}, {p})", gram.shape)
+        gram = _check_shaped("gram", gram, (p, p))
     if factorization not in ("auto", "qr", "cholesky"):
         raise ReglabInputError("factorization", "must be 'auto', 'qr' or 'cholesky'",
                                factorization)
@@ -657,6 +649,13 @@ def _check_inputs(X, y, lam_min, gram, Xty, max_steps, factorization):
     if factorization == "auto":
         factorization = "cholesky" if gram is not None or p > _QR_MAX_FEATURES else "qr"
     return X, y, lam_min, gram, Xty, _check_max_steps(max_steps, p), factorization
+
+
+def _check_shaped(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    value = check_finite_array(name, value, ndim=len(shape))
+    if value.shape != shape:
+        raise ReglabInputError(name, f"must have shape {shape}", value.shape)
+    return value
 
 
 def _check_max_steps(max_steps, n_features: int) -> int:
@@ -739,10 +738,7 @@ def lasso_homotopy(
         active: _QRActiveSet | _CholeskyActiveSet = _QRActiveSet(X, y, Xty)
     else:
         active = _CholeskyActiveSet(X.T @ X if gram is None else gram, Xty, n)
-    # Each step makes a few dozen small BLAS calls; letting BLAS spread those over threads
-    # costs more than it brings (3x slower on 2 busy cores), so the stepping runs on one.
-    with single_blas_thread():
-        return _Homotopy(active, Xty, lam_min / 2.0, max_steps).run()
+    return _follow(active, Xty, lam_min, max_steps)
 
 
 def gram_homotopy(
@@ -779,14 +775,18 @@ def gram_homotopy(
     p = gram.shape[0]
     if gram.shape != (p, p):
         raise ReglabInputError("gram", "must be a square matrix", gram.shape)
-    Xty = check_finite_array("Xty", Xty, ndim=1)
-    if Xty.shape != (p,):
-        raise ReglabInputError("Xty", f"must have shape ({p},)", Xty.shape)
+    Xty = _check_shaped("Xty", Xty, (p,))
     if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
         raise ReglabInputError("n_samples", "must be an integer >= 1", n_samples)
     lam_min = check_nonnegative("lam_min", lam_min)
-    max_steps = _check_max_steps(max_steps, p)
     active = _CholeskyActiveSet(gram, Xty, int(n_samples))
+    return _follow(active, Xty, lam_min, _check_max_steps(max_steps, p))
+
+
+def _follow(active: _ActiveSet, Xty: np.ndarray, lam_min: float, max_steps: int) -> HomotopyPath:
+    """Run the homotopy on ``active`` from λ_max down to ``lam_min``."""
+    # Each step makes a few dozen small BLAS calls; letting BLAS spread those over threads
+    # costs more than it brings (3x slower on 2 busy cores), so the stepping runs on one.
     with single_blas_thread():
         return _Homotopy(active, Xty, lam_min / 2.0, max_steps).run()
 

@@ -38,7 +38,12 @@ from functools import cached_property
 
 import numpy as np
 
-from reglab._validation import ReglabInputError, check_nonnegative, check_positive
+from reglab._validation import (
+    ReglabInputError,
+    check_finite_array,
+    check_nonnegative,
+    check_positive,
+)
 from reglab.design import Design
 from reglab.homotopy import gram_based, gram_homotopy, lasso_homotopy, piecewise_linear
 from reglab.penalties import L1, L2, DifferenceL1, ElasticNet, Lp, Penalty
@@ -621,16 +626,16 @@ class LassoPath(RegularizationPath):
             raise ReglabInputError("penalty", "must be a lasso penalty for LassoPath", penalty)
         self._profiled = _Profiled(design.X, design.y, v > 0)
         self._v = v[v > 0]
+        if gram is not None:
+            gram = self.check_gram(gram, penalty, design.n_features)
         self._gram = None  # the Gram matrix of the scaled columns X_j / v_j the homotopy sees
         if self.uses_gram(penalty, design.n_features):  # (then every v_j > 0)
             self._gram_scale = design.x_scale * self._v  # ... whose scales these are
-            if gram is None:
-                Z = design.X / self._v if np.any(self._v != 1.0) else design.X
-                self._gram = Z.T @ Z
-            elif np.any(self._gram_scale != 1.0):
-                self._gram = gram / np.outer(self._gram_scale, self._gram_scale)
-            else:
-                self._gram = gram
+            if gram is None:  # from design.X, already standardized
+                gram, scale = design.X.T @ design.X, self._v
+            else:  # the given one is of the columns before standardization
+                scale = self._gram_scale
+            self._gram = gram / np.outer(scale, scale) if np.any(scale != 1.0) else gram
         n = design.n_samples
         self.breakpoint_warnings: list[str] = []
         stop = 0.0 if full_path or lams is None else float(np.min(lams))
@@ -646,13 +651,13 @@ class LassoPath(RegularizationPath):
     def _run_homotopy(self, lam_min: float) -> None:
         """Compute the breakpoints down to ``lam_min`` (0: the whole path)."""
         Z, y = self._profiled.X, self._profiled.y
-        if np.any(self._v != 1.0):  # (no copy of X for plain L1)
-            Z = Z / self._v
         if Z.shape[1] and np.any(y):
             if self._gram is not None:  # (from the products alone: X was checked already)
-                homotopy = gram_homotopy(self._gram, Z.T @ y, Z.shape[0], lam_min=lam_min)
-            else:
-                homotopy = lasso_homotopy(Z, y, lam_min=lam_min)
+                homotopy = gram_homotopy(self._gram, (Z.T @ y) / self._v, Z.shape[0],
+                                         lam_min=lam_min)
+            else:  # the columns Z_j / v_j (no copy of X for plain L1)
+                homotopy = lasso_homotopy(Z / self._v if np.any(self._v != 1.0) else Z, y,
+                                          lam_min=lam_min)
             if homotopy.message:
                 self.breakpoint_warnings.append(homotopy.message)
             breakpoints, w_pen = homotopy.lams, homotopy.coefs / self._v
@@ -673,6 +678,23 @@ class LassoPath(RegularizationPath):
         if self._gram is None or not np.any(self._gram_scale != 1.0):
             return self._gram  # (the one given, or computed from X: X_c = design.X)
         return self._gram * np.outer(self._gram_scale, self._gram_scale)
+
+    @staticmethod
+    def check_gram(gram, penalty: Penalty, n_features: int) -> np.ndarray:
+        """Return ``gram`` as an array if it can be this path's Gram matrix, else raise.
+
+        Raises
+        ------
+        ReglabInputError
+            Not a finite ``n_features x n_features`` array, or ``penalty`` not a lasso.
+        """
+        gram = check_finite_array("gram", gram, ndim=2)
+        if gram.shape != (n_features, n_features):
+            raise ReglabInputError("gram", f"must have shape ({n_features}, {n_features})",
+                                   gram.shape)
+        if not LassoPath.follows(penalty, n_features):
+            raise ReglabInputError("gram", "is only used by lasso penalties", penalty)
+        return gram
 
     @staticmethod
     def follows(penalty: Penalty, n_features: int) -> bool:

@@ -151,7 +151,7 @@ def cross_validate(
     X = check_finite_array("X", X, ndim=2)
     y = check_finite_array("y", y, ndim=1)
     if gram is not None:
-        gram = _check_gram(gram, penalty, X.shape[1])
+        gram = LassoPath.check_gram(gram, penalty, X.shape[1])
     if lams is None:
         path = fit_path(X, y, penalty, standardize=standardize, n_lams=n_lams,
                         feature_names=feature_names, gram=gram)
@@ -191,16 +191,6 @@ def cross_validate(
                 raise _in_a_fold(error) from None
             errors.append(np.mean((path.predict(X[held_out]) - y[held_out]) ** 2, axis=1))
     return _summarize(lams, np.array(errors), seed)
-
-
-def _check_gram(gram, penalty: Penalty, n_features: int) -> np.ndarray:
-    gram = check_finite_array("gram", gram, ndim=2)
-    if gram.shape != (n_features, n_features):
-        raise ReglabInputError("gram", f"must have shape ({n_features}, {n_features})",
-                               gram.shape)
-    if not LassoPath.follows(penalty, n_features):
-        raise ReglabInputError("gram", "is only used by lasso penalties", penalty)
-    return gram
 
 
 def _in_a_fold(error: ReglabInputError) -> ReglabInputError:

@@ -15,8 +15,8 @@ A page includes :func:`page_scripts` once: the sliders' accessible names, and fi
 adjustments of BokehJS that keep both kinds of change cheap (stylesheets rewritten only when
 they change, a slider's steps kept in the browser until the gesture ends, one page layout per
 server update, no computed-style reads for the visuals of glyphs and axes, a data change
-updating only the glyph that is drawn). The callback
-itself lets the repaint after a step skip re-measuring the axes.
+updating only the glyph that is drawn). The callback itself lets the repaint after a step skip
+re-measuring the axes.
 
 Data source names (for tests and benchmarks that read them with
 ``Bokeh.documents[0].get_model_by_name(name)``), for a scrubber called ``"demo"``:
@@ -514,8 +514,8 @@ def page_scripts() -> str:
     :func:`aria_label_script`, :func:`unchanged_stylesheets_script`,
     :func:`local_steps_script`, :func:`one_layout_per_patch_script`,
     :func:`no_css_visuals_script` and :func:`glyph_alone_updates_script`; a page includes them
-    once (in a Panel ``HTML`` pane, whose
-    scripts run when served, in Jupyter and in a saved file).
+    once (in a Panel ``HTML`` pane, whose scripts run when served, in Jupyter and in a saved
+    file).
     """
     return (aria_label_script() + unchanged_stylesheets_script() + local_steps_script()
             + one_layout_per_patch_script() + no_css_visuals_script()
