@@ -513,3 +513,22 @@ def test_grid_path_lines_equal_path_coefs(prostate):
         np.testing.assert_array_equal(line.get_ydata(), path.coefs_std[:, j])
     np.testing.assert_allclose(result.data["top_ticks"],
                                sorted({e.lam for e in path.events}, reverse=True))
+
+
+def test_a_path_of_many_features_names_the_first_to_enter_and_counts_the_rest():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 40))
+    y = X[:, [5, 17, 2]] @ np.array([3.0, -2.0, 1.0]) + rng.normal(size=120)
+    names = [f"v{j}" for j in range(40)]
+    path = fit_path(X, y, L1(), feature_names=names)
+    result = solution_path_figure(path=path, lang="en")
+    texts = [t.get_text() for t in result.axes[0].get_legend().get_texts()]
+    # the reference: the path's own events, in order of decreasing λ
+    entered = []
+    for event in path.events:
+        if event.action == "enter" and event.feature not in entered:
+            entered.append(event.feature)
+    assert texts[:-1] == entered[:12] and texts[-1] == "+ 28 more"
+    assert len(result.artists["coef_lines"]) == 40  # every feature is still drawn
+    ja = solution_path_figure(path=path, lang="ja")
+    assert ja.axes[0].get_legend().get_texts()[-1].get_text() == "ほか 28 個"

@@ -138,6 +138,7 @@ _LABELS: dict[str, dict[str, str]] = {
     "coef_axis_std": {"ja": "係数 $w_j$（標準化した特徴量）",
                       "en": "coefficient $w_j$ (standardized features)"},
     "nonzero_axis": {"ja": "0 でない係数の数", "en": "number of non-zero coefficients"},
+    "more_features": {"ja": "ほか {count} 個", "en": "+ {count} more"},
     "df_axis": {"ja": "有効自由度 df", "en": "effective degrees of freedom"},
     "cv_title": {"ja": "{folds} 分割交差検証", "en": "{folds}-fold cross-validation"},
     "cv_error": {"ja": "CV 平均二乗誤差 ± 標準誤差", "en": "CV mean squared error ± 1 SE"},

@@ -29,6 +29,9 @@ __all__ = ["cv_curve_figure", "path_and_cv_figure", "solution_path_figure"]
 # Minimum distance between two labelled ticks of the top axis, as a fraction of its log width.
 _MIN_LABEL_GAP = 0.035
 
+# The legend names at most this many features (a CSV may have hundreds): the first to enter.
+_MAX_LEGEND = 12
+
 
 def _prostate_training_rows():
     from reglab.datasets import load_prostate
@@ -83,6 +86,21 @@ def _path_points(path: RegularizationPath, standardized: bool) -> tuple[np.ndarr
     lams = np.unique(np.concatenate([lams, extra]))[::-1]
     coefs_std = path.coefs_std_at(lams)
     return lams, coefs_std if standardized else path.design.to_user_scale(coefs_std)[0]
+
+
+def _legend_features(coefs: np.ndarray) -> list[int]:
+    """Return the features the legend names, in order: all, or the ``_MAX_LEGEND`` first in.
+
+    ``coefs`` runs from large λ to small; a feature enters at its first non-zero row (ties,
+    a ridge path's say, go to the larger coefficient over the path).
+    """
+    p = coefs.shape[1]
+    if p <= _MAX_LEGEND:
+        return list(range(p))
+    nonzero = coefs != 0
+    entry = np.where(nonzero.any(axis=0), nonzero.argmax(axis=0), coefs.shape[0])
+    order = np.lexsort((-np.abs(coefs).max(axis=0), entry))
+    return sorted(order[:_MAX_LEGEND].tolist(), key=lambda j: (entry[j], j))
 
 
 def _thin_labels(positions: np.ndarray, labels: list[str], width: float) -> list[str]:
@@ -209,8 +227,13 @@ def solution_path_figure(
             artists.update(_mark_lambdas(panel, cv, lang, labels=False))
         top, top_ticks = _top_axis(panel, path, lang)
         artists["top_axis"] = top
-        panel.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
-                     fontsize="small")
+        named = _legend_features(coefs)
+        handles = [lines[j] for j in named]
+        if len(named) < len(lines):  # an empty entry that says how many are not named
+            handles.append(panel.plot([], [], ls="none", label=text(
+                "more_features", lang, count=len(lines) - len(named)))[0])
+        panel.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                     borderaxespad=0.0, fontsize="small")
         if ax is None:
             figure.suptitle(text("path_title", lang, penalty=_penalty_name(path.penalty, lang)))
     return FigureResult(figure, axes, artists,
