@@ -29,6 +29,7 @@ from reglab.lab.scrub import (
     ARIA_LABEL_TAG,
     LOCAL_STEPS_TAG,
     Scrubber,
+    _legend_twin,
     aria_label_script,
     glyph_alone_updates_script,
     local_steps_script,
@@ -228,7 +229,9 @@ def test_draw_on_overlay_moves_the_scrubbed_parts_and_gives_legends_still_twins(
              if isinstance(item.label, Value)}
     twin = items["fit"].renderers[0]
     assert twin is not scrubbed and twin in plot.renderers
-    assert twin.data_source.data == {"x": [], "y": []}  # draws nothing: a legend swatch
+    # One row: BokehJS draws no swatch for a renderer without data, nothing for a NaN point
+    assert list(twin.data_source.data) == ["x", "y"]
+    assert all(len(c) == 1 and np.isnan(c[0]) for c in twin.data_source.data.values())
     assert (twin.glyph.line_color, twin.glyph.line_width) == ("red", 3)
     # a click on the legend (hiding the twin) hides the curve: by id, so the legend does not
     # reach the scrubbed data through the callback
@@ -238,6 +241,21 @@ def test_draw_on_overlay_moves_the_scrubbed_parts_and_gives_legends_still_twins(
     # an item labelled by a data field lists the data's values: it keeps the real renderer
     field_items = [item for item in plot.legend[0].items if isinstance(item.label, Field)]
     assert field_items and field_items[0].renderers == [by_field]
+
+
+def test_a_legend_twin_keeps_texts_and_hides_its_point():
+    source = ColumnDataSource({"x": [1.0, 2.0], "y": [3.0, 4.0], "color": ["red", "blue"],
+                               "xs": [[1.0, 2.0], [3.0]]})
+    plot = figure()
+    markers = plot.scatter("x", "y", color="color", source=source)
+    twin = _legend_twin(plot, markers)
+    data = twin.data_source.data
+    assert data["color"] == ["red"]  # a color (or label) column: the swatch looks the same
+    assert np.isnan(data["x"][0]) and np.isnan(data["y"][0])  # drawn nowhere in the plot
+    assert len(data["xs"]) == 1 and np.isnan(data["xs"][0][0])  # a ragged column
+    empty = plot.line("x", "y", source=ColumnDataSource({"x": [], "y": []}))
+    assert {k: len(v) for k, v in _legend_twin(plot, empty).data_source.data.items()} == {
+        "x": 1, "y": 1}
 
 
 def test_the_stylesheet_script_patches_only_what_it_finds():

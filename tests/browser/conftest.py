@@ -203,6 +203,29 @@ class LabDriver:
             [name, attr],
         )
 
+    def legend_items_without_swatch(self) -> list[str]:
+        """Labels of the legend items that BokehJS draws without a swatch.
+
+        A legend draws an item's swatch only from a renderer with data (BokehJS skips one whose
+        glyph has no points); an item labelled by a data field is left out.
+        """
+        return self.page.evaluate(
+            """() => {
+              const missing = []
+              for (const view of Bokeh.index.all_views()) {
+                if (view.model.type !== "Legend") { continue }
+                for (const item of view.model.items) {
+                  if (item.label == null || item.label.type === "field") { continue }
+                  const drawn = item.renderers.some((renderer) => {
+                    const rview = Bokeh.index.find_one(renderer)
+                    return rview != null && rview.glyph != null && rview.glyph.data_size > 0
+                  })
+                  if (!drawn) { missing.push(item.label.value) }
+                }
+              }
+              return missing
+            }""")
+
     def assert_clean(self) -> None:
         """No request left the machine and the console shows no error."""
         assert self.log.external == [], f"external requests: {self.log.external}"

@@ -111,6 +111,7 @@ def test_page_loads_offline_named_with_math_and_switches_language(lab_server, la
         assert lab.slider("control.radius.aria", lang).count() == 1
         assert lab.slider(lang=lang).count() == 1
         expect(page.locator("mjx-container").first).to_be_visible()  # the problem, typeset
+        assert lab.legend_items_without_swatch() == []  # ball, tangent point, contours...
         stack = stacks["default" if lang == "ja" else "default_en"]
         assert_shows_frame(lab, stack, frame_index(State(), stack))
         page.screenshot(path=SCREENSHOTS[lang], full_page=True)

@@ -109,6 +109,7 @@ def test_loads_offline_and_both_faces_scrub_every_view(lab_server, lab):
     assert lab.slider().count() == 1 and lab.slider("control.radius.aria").count() == 1
     assert page.get_by_role("slider", name=translate("control.degree", "ja")).count() == 1
     expect(page.locator("mjx-container").first).to_be_visible()
+    assert lab.legend_items_without_swatch() == []  # the fit's line, the "exactly 0" marker
     view = view_of()
     start = assert_shows(lab, view, view.start)  # the frame of lowest test error
     page.screenshot(path="/tmp/reglab_overfitting_ja.png", full_page=True)

@@ -33,6 +33,7 @@ Data source names (for tests and benchmarks that read them with
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 from bokeh.core.property.vectorization import Field
@@ -905,15 +906,33 @@ def _send(model: Model, attr: str, value: object) -> None:
 
 
 def _legend_twin(plot: Plot, renderer: GlyphRenderer) -> GlyphRenderer:
-    """Add to ``plot`` a renderer drawing ``renderer``'s glyph from no data (a legend swatch)."""
-    empty = ColumnDataSource({name: [] for name in renderer.data_source.column_names})
-    twin = GlyphRenderer(data_source=empty, glyph=renderer.glyph.clone(),
+    """Add to ``plot`` a renderer drawing ``renderer``'s glyph at no point: a legend swatch.
+
+    BokehJS draws no legend swatch for a renderer without data, and nothing in the plot for a
+    point with a NaN coordinate: the twin's source has one row, NaN in the numeric columns and
+    the current first value in the others (a color or a label, so that the swatch looks the
+    same).
+    """
+    data = renderer.data_source.data
+    row = {name: [_swatch_value(data.get(name, []))]
+           for name in renderer.data_source.column_names}
+    twin = GlyphRenderer(data_source=ColumnDataSource(row), glyph=renderer.glyph.clone(),
                          visible=renderer.visible)
     # By id, not by reference: the legend watches everything its items reach, and a reference
     # would lead it back to the scrubbed data.
     twin.js_on_change("visible", CustomJS(args={"id": renderer.id}, code=_FOLLOW_TWIN_JS))
     plot.renderers.append(twin)
     return twin
+
+
+def _swatch_value(column: object) -> object:
+    """The legend twin's entry for ``column``: its first value if a text, else NaN."""
+    first = column[0] if isinstance(column, np.ndarray | list | tuple) and len(column) else None
+    if isinstance(first, str):
+        return first
+    if isinstance(first, np.ndarray | list | tuple):  # a ragged column (multi-line, patches)
+        return [math.nan]
+    return math.nan
 
 
 def _columns(frame_view: dict[str, np.ndarray]) -> dict[str, object]:
