@@ -926,7 +926,7 @@ def _legend_twin(plot: Plot, renderer: GlyphRenderer) -> GlyphRenderer:
 
 
 def _swatch_value(column: object) -> object:
-    """The legend twin's entry for ``column``: its first value if a text, else NaN."""
+    """Return the legend twin's entry for ``column``: its first value if a text, else NaN."""
     first = column[0] if isinstance(column, np.ndarray | list | tuple) and len(column) else None
     if isinstance(first, str):
         return first
