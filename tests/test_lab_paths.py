@@ -31,6 +31,7 @@ from reglab.lab.pages.paths_frames import (
     compute_frames,
     compute_view,
     events_table,
+    radius_symbol,
 )
 from reglab.paths import fit_path
 from reglab.penalties import L1, L2, ElasticNet
@@ -377,6 +378,20 @@ def test_page_recompute_keeps_lambda_and_moves_views():
     assert page.x_range.start <= page.path_cursor.location <= page.x_range.end
     png = page.render("png")
     assert png[:4] == b"\x89PNG"
+
+
+def test_axis_labels_name_the_chosen_axis_below_and_the_counts_above():
+    from reglab.lab.pages.paths import _PathsPage
+
+    page = _PathsPage("en", True, {})
+    nonzero = translate("page.paths.axis.nonzero", "en")
+    for xaxis in ("loglam", "df"):
+        page._on_control("xaxis", SimpleNamespace(new=xaxis))
+        label = translate(f"page.paths.axis.{xaxis}", "en", symbol=radius_symbol(L1()))
+        (below,), (above,) = page.path_plot.below, page.path_plot.above
+        assert below.axis_label == label
+        assert above is page.top_axis and above.axis_label == nonzero
+        assert page.cv_plot.below[0].axis_label == below.axis_label
 
 
 def test_new_folds_resend_the_cv_curve_and_not_the_unchanged_path():

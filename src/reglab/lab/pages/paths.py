@@ -169,6 +169,7 @@ class _PathsPage:
                      fill_color={"field": "name", "transform": self.colors})
         self.marks: dict[str, list[Span]] = {"lam_min": [], "lam_1se": []}
         self.top_ticker = FixedTicker(ticks=[])
+        self.path_axis = path.below[0]  # (path.xaxis lists the top axis too)
         self.top_axis = LinearAxis(ticker=self.top_ticker, name=f"{NAME}.top_axis",
                                    axis_label=self._t("page.paths.axis.nonzero"),
                                    major_label_text_font_size="11px",
@@ -372,7 +373,7 @@ class _PathsPage:
 
         symbol = radius_symbol(solved.penalty)
         axis_label = t(f"page.paths.axis.{state.xaxis}", symbol=symbol)
-        self.path_plot.xaxis[0].axis_label = axis_label
+        self.path_axis.axis_label = axis_label
         self.cv_plot.xaxis[0].axis_label = axis_label
         std = "_std" if state.standardize else ""
         self.path_plot.yaxis[0].axis_label = t(f"page.paths.axis.coef{std}")
