@@ -394,6 +394,20 @@ def test_axis_labels_name_the_chosen_axis_below_and_the_counts_above():
         assert page.cv_plot.below[0].axis_label == below.axis_label
 
 
+def test_a_mark_label_near_the_right_edge_hangs_on_the_left_of_its_line():
+    from reglab.lab.pages.paths import _PathsPage
+
+    page = _PathsPage("en", True, {"dataset": "diabetes", "penalty": "l2", "xaxis": "df"})
+    start, end = page.x_range.start, page.x_range.end
+    for key, label in page.labels.items():
+        assert label.x == page.marks[key][0].location
+        near_right = label.x - start > 0.8 * (end - start)
+        assert (label.text_align, label.x_offset) == (("right", -3) if near_right
+                                                      else ("left", 3))
+    # ridge's λ_min on the df axis sits near df = p, at the right edge
+    assert page.labels["lam_min"].text_align == "right"
+
+
 def test_new_folds_resend_the_cv_curve_and_not_the_unchanged_path():
     from bokeh.document import Document
 

@@ -365,10 +365,15 @@ class _PathsPage:
         self.top_ticker.ticks = [float(v) for v in positions]
         self.top_axis.major_label_overrides = {
             float(v): label for v, label in zip(positions, labels, strict=True)}
+        start, end = view.x_range
         for key in ("lam_min", "lam_1se"):
+            x = view.marks[key]
             for span in self.marks[key]:
-                span.location = view.marks[key]
-            self.labels[key].update(x=view.marks[key], y=view.cv_range[1])
+                span.location = x
+            # beside the line, on the side with room (a label past the frame is cut off)
+            left = (x - start) > 0.8 * (end - start)
+            self.labels[key].update(x=x, y=view.cv_range[1], x_offset=-3 if left else 3,
+                                    text_align="right" if left else "left")
         self.one_se.location = view.marks["one_se_level"]
 
         symbol = radius_symbol(solved.penalty)
