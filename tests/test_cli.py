@@ -487,6 +487,17 @@ def test_test_mse_is_reported_only_with_a_split(capsys, tables):
     assert "test_mse" in split
 
 
+def test_prostate_with_its_default_target_named_keeps_the_clinical_features(capsys):
+    # (a regression: naming --target made the built-in's split column `train` a feature)
+    names = list(load_prostate().feature_names)
+    fit = _fit_json(capsys, "prostate", "--target", "lpsa", "--penalty", "l1", "--lam", "1")
+    assert list(fit["coef"]) == names
+    code, out, err = _call(capsys, "path", "prostate", "--target", "lpsa", "--penalty", "l1",
+                           "--json")
+    assert code == 0, err
+    assert {event["feature"] for event in json.loads(out)["events"]} <= set(names)
+
+
 def test_fit_table_is_readable(capsys):
     code, out, err = _call(capsys, "fit", *_SPLIT, "--penalty", "l1", "--lam", "5")
     assert code == 0 and err == ""

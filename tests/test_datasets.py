@@ -208,6 +208,15 @@ def test_load_table_selects_columns_of_a_builtin():
     by_svi = load_table("prostate", split_column="svi")
     assert "svi" not in by_svi.feature_names
     np.testing.assert_array_equal(by_svi.split, reference.X[:, 4] == 1)
+    # The built-in's own split column is a row label, never a default feature: naming the
+    # target (even the default one) or another split keeps the eight clinical measurements.
+    for kwargs in ({"target": "lpsa"}, {"split_column": "svi"}, {"split_column": "train"}):
+        assert "train" not in load_table("prostate", **kwargs).feature_names, kwargs
+    assert load_table("prostate", target="lpsa").feature_names == reference.feature_names
+    by_lcavol = load_table("prostate", target="lcavol")
+    assert by_lcavol.feature_names == (*reference.feature_names[1:], "lpsa")
+    assert load_table("prostate", features=["lcavol", "train"]).feature_names == (
+        "lcavol", "train")  # asked for by name, it is a column like any other
 
 
 # -- load_table on files ------------------------------------------------------------------

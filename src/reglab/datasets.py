@@ -752,13 +752,13 @@ def _select_builtin(
             )
         return column == 1.0
 
+    target = data.target_name if target is None else target
+    if features is None:
+        # Every column but the target, the split column and the built-in's own split (a row
+        # label, not a measurement: prostate's ``train`` is never a default feature).
+        features = [c for c in columns if c not in (target, split_column, data.split_name)]
     X, y, names, target, split = _select(
-        columns,
-        values.__getitem__,
-        boolean,
-        data.target_name if target is None else target,
-        features,
-        split_column,
+        columns, values.__getitem__, boolean, target, features, split_column
     )
     if split_column is None:
         split = data.split
