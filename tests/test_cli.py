@@ -498,6 +498,15 @@ def test_prostate_with_its_default_target_named_keeps_the_clinical_features(caps
     assert {event["feature"] for event in json.loads(out)["events"]} <= set(names)
 
 
+def test_fit_table_says_a_nonconvex_fit_is_a_local_minimum(capsys):
+    code, out, err = _call(capsys, "fit", "prostate", "--penalty", "lp", "--p", "0.5",
+                           "--lam", "3")
+    assert code == 0 and err == ""
+    assert re.search(r"^note: local minimum \(p < 1 is non-convex\)", out, flags=re.MULTILINE)
+    code, out, err = _call(capsys, "fit", "prostate", "--penalty", "l1", "--lam", "3")
+    assert code == 0 and "local" not in out  # a convex fit: its certificate is global
+
+
 def test_fit_table_is_readable(capsys):
     code, out, err = _call(capsys, "fit", *_SPLIT, "--penalty", "l1", "--lam", "5")
     assert code == 0 and err == ""

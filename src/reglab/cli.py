@@ -200,6 +200,8 @@ def _print_fit_table(result: dict) -> None:
     cert = result["certificate"]
     verdict = "certified" if result["certified"] else "NOT certified"
     print(f"certificate: {cert['kind']} = {cert['value']:.2e} (tol {cert['tol']:.0e}) {verdict}")
+    if result.get("message"):  # what the certificate means (a local minimum for p < 1), warnings
+        print(f"note: {result['message']}")
     print(f"train MSE {result['train_mse']:.6g}" + (
         f"   test MSE {result['test_mse']:.6g}" if "test_mse" in result else ""))
     width = max(len(name) for name in [*result["coef"], "intercept"])
