@@ -296,6 +296,23 @@ def test_path_json_events_and_one_standard_error_rule(processes):
     assert result["lam_1se"] == grid[mean <= best + se[grid == lam_min][0]].max()
 
 
+def test_path_gives_the_models_at_lam_min_and_lam_1se_as_fit_does(capsys, processes):
+    result = _json_of(processes["path_json"])
+    for key, lam in (("at_lam_min", result["lam_min"]), ("at_lam_1se", result["lam_1se"])):
+        chosen = result[key]
+        assert chosen["lam"] == lam
+        fit = _fit_json(capsys, "diabetes", "--penalty", "l1", "--lam",
+                        repr(lam))
+        assert chosen["coef"] == pytest.approx(fit["coef"], rel=1e-12, abs=1e-12)
+        assert chosen["intercept"] == pytest.approx(fit["intercept"], rel=1e-12)
+        assert chosen["nonzero"] == fit["nonzero"] and chosen["certificate"]["ok"]
+    # the larger λ of the one-standard-error rule keeps no more lasso features
+    assert result["at_lam_1se"]["nonzero"] <= result["at_lam_min"]["nonzero"]
+    code, out, err = _call(capsys, "path", "prostate", "--penalty", "l1")
+    assert code == 0 and re.search(r"^coefficients\s+at λ_min\s+at λ_1se$", out, re.MULTILINE)
+    assert re.search(r"^non-zero\s+\d+\s+\d+$", out, re.MULTILINE)
+
+
 def test_path_json_cv_error_matches_sklearn_lasso_fold_by_fold(processes):
     # Default --folds 5 --seed 0: rebuild the folds and refit with scikit-learn at λ_min, λ_1se.
     result = _json_of(processes["path_json"])

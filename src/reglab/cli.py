@@ -247,6 +247,9 @@ def _run_path(args) -> int:
         "breakpoints": getattr(path, "breakpoints", np.array([])).tolist(),
         "all_certified": bool(all(certified)),
         "warnings": path.warnings,
+        # The two models CV points to, as `reglab fit --lam` would print them.
+        "at_lam_min": _chosen(path.solution(lam=cv.lam_min)),
+        "at_lam_1se": _chosen(path.solution(lam=cv.lam_1se)),
     }
     if args.plot:
         _plot_path(path, cv, args.plot, args.lang)
@@ -256,6 +259,12 @@ def _run_path(args) -> int:
     else:
         _print_path_table(result, path, cv)
     return 0
+
+
+def _chosen(solution) -> dict:
+    """Return the JSON of a model chosen by CV: coefficients, intercept, support, certificate."""
+    full = solution.to_dict()
+    return {key: full[key] for key in ("lam", "intercept", "coef", "nonzero", "certificate")}
 
 
 def _print_path_table(result: dict, path, cv) -> None:
@@ -271,6 +280,13 @@ def _print_path_table(result: dict, path, cv) -> None:
     print(f"λ_1se = {cv.lam_1se:.6g}   CV MSE {cv.mean_error[cv.index_1se]:.6g} "
           f"± {cv.se[cv.index_1se]:.3g}")
     print(f"certified along the path: {'all' if result['all_certified'] else 'NOT all'}")
+    at_min, at_1se = result["at_lam_min"], result["at_lam_1se"]
+    width = max(len(name) for name in [*at_min["coef"], "intercept"])
+    print(f"{'coefficients':<{width}}  {'at λ_min':>12}  {'at λ_1se':>12}")
+    print(f"{'intercept':<{width}}  {at_min['intercept']:12.6g}  {at_1se['intercept']:12.6g}")
+    for name, value in at_min["coef"].items():
+        print(f"{name:<{width}}  {value:12.6g}  {at_1se['coef'][name]:12.6g}")
+    print(f"{'non-zero':<{width}}  {at_min['nonzero']:12d}  {at_1se['nonzero']:12d}")
     if "plot" in result:
         print(f"wrote {result['plot']}")
 
