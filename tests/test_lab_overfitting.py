@@ -29,6 +29,7 @@ from reglab.lab.pages import find_page
 from reglab.lab.pages.overfitting import (
     LAM_FIELD,
     SCALE_FIELD,
+    _problem_text,
     build_page,
     objective_latex,
     render_figure,
@@ -316,6 +317,9 @@ def test_no_penalty_is_one_minimum_norm_least_squares_frame():
     np.testing.assert_allclose(view.stack.values["train_rmse"], 0.0, atol=1e-9)
     assert translate("page.overfitting.note.none", "en") in view.notes
     assert any(note.startswith("M = 12 ≥ N = 8") for note in view.notes)
+    # one solution, no path: no frame count ("1 frames")
+    assert "frame" not in _problem_text(view, "en") and "フレーム" not in _problem_text(view, "ja")
+    assert _problem_text(compute(State(), "en"), "en").endswith(", 121 frames")
 
 
 def test_degree_zero_is_the_mean():

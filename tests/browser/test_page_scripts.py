@@ -6,6 +6,7 @@ one plot shows what a script does in the cases the lab itself never reaches.
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -13,8 +14,9 @@ from bokeh.embed import file_html
 from bokeh.models import ColumnDataSource, Line
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
+from PIL import Image
 
-from reglab.lab.scrub import page_scripts
+from reglab.lab.scrub import clipped_glyphs_script, page_scripts
 
 pytestmark = pytest.mark.browser
 
@@ -110,4 +112,43 @@ def test_a_data_change_updates_the_drawn_glyph_and_a_variant_when_it_is_drawn(la
     state, calls = _then(lab, "() => { Bokeh.documents[0].get_model_by_name('source')"
                               ".selected.indices = [1] }")
     assert calls["muted"] == 1 and state["muted_y"] == [3.0] * 4
+    lab.assert_clean()
+
+
+def _bare_page(tmp_path, plot, scripts: str, name: str) -> str:
+    html = file_html(plot, INLINE, "page scripts")
+    html = re.sub(r'<script src="static/extensions/panel/[^"]*"></script>', "", html)
+    path = tmp_path / name
+    path.write_text(html.replace("</body>", scripts + "</body>"), encoding="utf-8")
+    return path.as_uri()
+
+
+@pytest.mark.parametrize("clipped", [False, True])
+def test_glyphs_on_the_overlay_level_are_clipped_to_the_frame(lab, tmp_path, clipped):
+    # A thick red line across the frame and beyond it, drawn on the overlay level (where
+    # Scrubber.draw_on_overlay puts scrubbed glyphs): without the script it covers the axes.
+    plot = figure(width=300, height=200, x_range=(0, 1), y_range=(0, 1), toolbar_location=None,
+                  min_border=40, name="plot")
+    line = plot.line([-1.0, 2.0], [0.5, 0.5], line_color="#ff0000", line_width=8)
+    line.level = "overlay"
+    scripts = clipped_glyphs_script() if clipped else ""
+    lab.open(_bare_page(tmp_path, plot, scripts, f"clip_{clipped}.html"))
+    lab.page.wait_for_timeout(300)
+    canvas = lab.page.locator(".bk-Canvas, canvas").first
+    box = canvas.bounding_box()
+    shot = Image.open(io.BytesIO(lab.page.screenshot(clip=box))).convert("RGB")
+    frame = lab.page.evaluate("""() => {
+      const view = [...Bokeh.index.all_views()].find((v) => v.model.name === "plot")
+      const {x, y, width, height} = view.frame.bbox
+      return {x, y, width, height}
+    }""")
+    row = round(frame["y"] + frame["height"] / 2)
+
+    def red(x: float) -> bool:
+        r, g, b = shot.getpixel((round(x), row))
+        return r > 200 and g < 80 and b < 80
+
+    assert red(frame["x"] + frame["width"] / 2)  # inside the frame: drawn
+    outside = [frame["x"] - 15, frame["x"] + frame["width"] + 15]  # over the y axis, and right
+    assert [red(x) for x in outside] == [not clipped, not clipped]
     lab.assert_clean()

@@ -382,6 +382,22 @@ _NO_CSS_VISUALS_JS = """
 })()
 """
 
+# BokehJS clips the renderers of the image, underlay and glyph levels to the plot's frame, and
+# those of the overlay level only if their view asks for it (``needs_clip``), which a glyph
+# renderer's does not. :meth:`Scrubber.draw_on_overlay` moves scrubbed glyphs there: a curve or a
+# ball leaving the axis ranges would be drawn over the axes. A glyph renderer asks to be clipped.
+_CLIPPED_GLYPHS_JS = """
+(function () {
+  const module = window.Bokeh && Bokeh.require
+    ? Bokeh.require("models/renderers/glyph_renderer") : null
+  const View = module ? module.GlyphRendererView : null
+  if (View == null || Object.getOwnPropertyDescriptor(View.prototype, "needs_clip") != null) {
+    return
+  }
+  Object.defineProperty(View.prototype, "needs_clip", {get() { return true }, configurable: true})
+})()
+"""
+
 # Bokeh draws a glyph renderer with its glyph or with one of four variants of it (for selected
 # and unselected points, muted, and decimated while panning a large plot), and a data change
 # sets the data and visual properties of all five, with an await between each. Only the
@@ -509,18 +525,29 @@ def glyph_alone_updates_script() -> str:
     return _script(_GLYPH_ALONE_UPDATES_JS)
 
 
+def clipped_glyphs_script() -> str:
+    """Return a ``<script>`` that clips every glyph renderer to its plot's frame.
+
+    See ``_CLIPPED_GLYPHS_JS``: the glyphs that :meth:`Scrubber.draw_on_overlay` moves to the
+    overlay level are clipped to the frame like those of the glyph level (BokehJS clips the
+    overlay level only where a view asks for it). It does nothing if BokehJS already defines
+    ``GlyphRendererView.needs_clip``.
+    """
+    return _script(_CLIPPED_GLYPHS_JS)
+
+
 def page_scripts() -> str:
     """Return every page-level ``<script>`` of this module, for the lab's page frame.
 
     :func:`aria_label_script`, :func:`unchanged_stylesheets_script`,
     :func:`local_steps_script`, :func:`one_layout_per_patch_script`,
-    :func:`no_css_visuals_script` and :func:`glyph_alone_updates_script`; a page includes them
-    once (in a Panel ``HTML`` pane, whose scripts run when served, in Jupyter and in a saved
-    file).
+    :func:`no_css_visuals_script`, :func:`glyph_alone_updates_script` and
+    :func:`clipped_glyphs_script`; a page includes them once (in a Panel ``HTML`` pane, whose
+    scripts run when served, in Jupyter and in a saved file).
     """
     return (aria_label_script() + unchanged_stylesheets_script() + local_steps_script()
             + one_layout_per_patch_script() + no_css_visuals_script()
-            + glyph_alone_updates_script())
+            + glyph_alone_updates_script() + clipped_glyphs_script())
 
 
 class Scrubber:
@@ -745,7 +772,8 @@ class Scrubber:
         So here every renderer that draws one of this scrubber's displayed sources, and every
         bound annotation (a cursor span), moves to the overlay level: scrubbing then never
         repaints the axes, ticks, contours or static curves. The moved glyphs are drawn above
-        the legends and axes.
+        the legends, and clipped to the frame by the page script :func:`clipped_glyphs_script`
+        (BokehJS clips only the lower levels).
 
         A legend re-renders whenever the data of a renderer it names changes, so legend items
         naming a moved renderer are pointed at a twin that has the same glyph and no data; the

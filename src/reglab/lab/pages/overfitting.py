@@ -477,7 +477,10 @@ def _label(widgets: Mapping[str, Any], name: str) -> str:
 def _problem_text(view: OverfittingView, lang: Language) -> str:
     kind = _t(f"path_kind.{view.path_kind}", lang)
     kappa = format_number(view.condition)
-    return _t("problem", lang, kappa=kappa, kind=kind, frames=view.stack.n_frames)
+    frames = view.stack.n_frames
+    if frames == 1:  # least squares: one solution, no path to scrub
+        return _t("problem_single", lang, kappa=kappa, kind=kind)
+    return _t("problem", lang, kappa=kappa, kind=kind, frames=frames)
 
 
 def build_page(lang: Language, *, live: bool = True,
