@@ -31,6 +31,7 @@ from reglab.lab.scrub import (
     Scrubber,
     _legend_twin,
     aria_label_script,
+    clipped_glyphs_script,
     glyph_alone_updates_script,
     local_steps_script,
     no_css_visuals_script,
@@ -298,8 +299,10 @@ def test_every_page_includes_the_page_scripts_once():
 
     scripts = page_scripts()
     parts = [aria_label_script(), unchanged_stylesheets_script(), local_steps_script(),
-             one_layout_per_patch_script(), no_css_visuals_script(), glyph_alone_updates_script()]
+             one_layout_per_patch_script(), no_css_visuals_script(), glyph_alone_updates_script(),
+             clipped_glyphs_script()]
     assert scripts == "".join(parts)
+    assert "needs_clip" in clipped_glyphs_script()
     assert f'"{LOCAL_STEPS_TAG}"' in local_steps_script()
     assert "apply_json_patch" in one_layout_per_patch_script()
     assert "_get_css_value" in no_css_visuals_script()
