@@ -251,6 +251,7 @@ def test_lasso_events_and_top_axis_counts():
 def test_ridge_has_no_events_and_says_so():
     view = compute_view(State(penalty="l2"), "ja")
     assert view.events["feature"] == []
+    assert events_table(view, "ja") == ""  # no header over an empty table
     positions, labels = view.top_ticks
     assert labels == ["8", "8"]  # the count at both ends: nothing ever leaves
     assert len(positions) == 2

@@ -643,7 +643,13 @@ def _coef_table(header: tuple[str, str, str], names: tuple[str, ...], w: np.ndar
 
 
 def events_table(view: PathsView, lang: Language) -> str:
-    """Return the events of ``view`` as an HTML table (λ, R, feature, enters/leaves)."""
+    """Return the events of ``view`` as an HTML table (λ, R, feature, enters/leaves).
+
+    Without events (ridge) it is empty: the page's note says why, and a header alone would
+    read as a table that failed to fill.
+    """
+    if not view.events["feature"]:
+        return ""
     left, right = _CELL.format(align="left"), _CELL.format(align="right")
     keys = ("lam", "R", "feature", "action")
     aligns = (right, right, left, left)
