@@ -617,6 +617,13 @@ def test_page_reports_a_bad_url_and_starts_from_the_rest():
     assert page.messages.pane.visible and len(page.messages.lines) == 1
     assert page.state.R == page.scrub.stack.values["R"][page.scrub.index]
     assert all(widget.disabled for widget in page.widgets.values())  # a saved file
+    # the disabled p slider still shows where p is (its track keeps every stop)
+    from bokeh.document import Document
+    from bokeh.models import Slider
+
+    (track,) = page.widgets["p"].get_root(Document()).select({"type": Slider})
+    assert track.disabled and (track.start, track.end) == (0, len(page.widgets["p"].values) - 1)
+    assert page.widgets["p"].values[track.value] == 0.5
 
 
 def test_rendered_figures_are_png_and_svg():

@@ -267,7 +267,7 @@ class GeometryPage:
                 value=st.family, disabled=disabled),
             "p": w.DiscreteSlider(label=translate("control.p", lang),
                                   options={p_label(p): p for p in P_STOPS}, value=st.p,
-                                  disabled=disabled, width=300),
+                                  width=300),
             "a": w.FloatSlider(label=translate("page.geometry.control.a", lang), start=0.0,
                                end=1.0, step=0.05, value=st.a, disabled=disabled, width=300),
             "loss": w.RadioButtonGroup(
@@ -284,6 +284,9 @@ class GeometryPage:
                                    start=-90.0, end=90.0, step=1.0, value=st.angle,
                                    disabled=disabled, width=300),
         }
+        # Disabled afterwards: a DiscreteSlider made disabled gets a track of two stops
+        # (Panel 1.9), which puts the handle of a saved file's p slider at the end.
+        self.widgets["p"].disabled = disabled
         self.labels = {name: (widget.label or translate(f"page.geometry.control.{name}", lang))
                        for name, widget in self.widgets.items()}
         if self.live:
