@@ -524,6 +524,24 @@ def test_fit_table_says_a_nonconvex_fit_is_a_local_minimum(capsys):
     assert code == 0 and "local" not in out  # a convex fit: its certificate is global
 
 
+def test_export_writes_the_page_or_refuses_its_state_in_one_line(capsys, tmp_path):
+    target = tmp_path / "geometry.html"
+    code, out, err = _call(capsys, "export", target, "--page", "geometry", "--lang", "en",
+                           "--state", "p=0.5", "R=1.2")
+    assert code == 0 and err == "" and out.strip() == str(target) and target.stat().st_size
+    for args, names, values in [
+        (("--state", "zz=1"), ("--state",), ("zz",)),
+        (("--state", "p=abc"), ("--state",), ("abc",)),
+        (("--state", "p"), ("--state",), ("KEY=VALUE", "p")),
+    ]:
+        code, out, err = _call(capsys, "export", tmp_path / "x.html", "--page", "geometry",
+                               *args)
+        _assert_one_line_error(code, out, err, names, values)
+    code, out, err = _call(capsys, "export", tmp_path / "x.html", "--page", "nowhere")
+    _assert_one_line_error(code, out, err, ("--page",), ("nowhere",))
+    assert not (tmp_path / "x.html").exists()
+
+
 def test_fit_table_is_readable(capsys):
     code, out, err = _call(capsys, "fit", *_SPLIT, "--penalty", "l1", "--lam", "5")
     assert code == 0 and err == ""

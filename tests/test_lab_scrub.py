@@ -427,3 +427,29 @@ def test_server_entry_refuses_bad_arguments(capsys):
 
     assert main(["--port", "0", "--no-browser"]) == 2
     assert "port: must lie in [1, 65535]; got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("slug, state, named", [
+    ("geometry", {"zz": "1"}, "zz"),  # unknown
+    ("geometry", {"p": "abc"}, "abc"),  # invalid
+    ("overfitting", {"degree": "99"}, "99"),
+    ("paths", {"penalty": "l9"}, "l9"),
+    ("tour", {"step": "0"}, "step"),
+])
+def test_export_refuses_a_state_the_page_would_drop(tmp_path, slug, state, named):
+    from reglab.lab.export import export_page
+
+    target = tmp_path / "page.html"
+    with pytest.raises(ReglabInputError, match=r"^state: must be entries the") as caught:
+        export_page(target, slug, "en", state=state)
+    assert named in str(caught.value) and not target.exists()
+
+
+def test_every_page_reads_its_own_state_back():
+    from reglab.lab.pages import registered_pages
+
+    for page in registered_pages():
+        state, problems = page.read_state({"lang": "ja"}, "en")  # the lab's own parameter
+        assert problems == [], page.slug
+        _, problems = page.read_state({"nonsense": "1"}, "ja")
+        assert len(problems) == 1 and "nonsense" in problems[0], page.slug

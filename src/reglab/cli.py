@@ -37,6 +37,8 @@ _CLI_NAMES = {
     "folds": "--folds",
     "lam": "--lam",
     "R": "--R",
+    "state": "--state",
+    "page": "--page",
 }
 
 

@@ -64,9 +64,15 @@ class CVResult:
     fold_errors : ndarray of shape (folds, n_lams)
         Held-out mean squared error of each fold's path.
     mean_error, se : ndarray of shape (n_lams,)
+        Mean of the folds' errors at each λ, and its standard error (sample standard
+        deviation over the folds / sqrt(folds)).
     lam_min, lam_1se : float
+        The λ of the lowest mean error, and the largest λ whose mean error is within one
+        standard error of it.
     index_min, index_1se : int
         Positions of λ_min and λ_1se in ``lams``.
+    seed : int or None
+        Seed of the shuffle that assigned rows to folds (None: unseeded).
     """
 
     lams: np.ndarray

@@ -101,12 +101,19 @@ def export_page(
     lang : {"ja", "en"}, default "ja"
         Language of the page.
     state : mapping of str to str, optional
-        The page's state as URL query parameters (as in a shared link).
+        The page's state as URL query parameters (as in a shared link); every entry must be
+        one the page uses (the lab's own ``lang`` aside).
 
     Returns
     -------
     Path
         The path written.
+
+    Raises
+    ------
+    ReglabInputError
+        An unknown page, a path not ending in ``.html``, or a ``state`` entry the page would
+        ignore (unknown, or invalid: the page's own message names it, its rule and value).
     """
     import panel as pn
     from bokeh.resources import INLINE
@@ -120,6 +127,10 @@ def export_page(
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise ReglabInputError("path", "must end with .html", str(path))
+    _, problems = info.read_state(dict(state or {}), "en")
+    if problems:  # a saved file is no place to discover that an entry was dropped
+        raise ReglabInputError("state", f"must be entries the {slug} page uses",
+                               "; ".join(problems))
     from bokeh.document import Document
     from panel.io.state import set_curdoc
 

@@ -8,15 +8,20 @@ A page module defines a builder and registers it with a module-level ``PAGE``::
                    state: dict[str, str] | None = None) -> pn.viewable.Viewable:
         ...
 
+    def read_state(query: Mapping[str, str], lang: Language) -> tuple[State, list[str]]:
+        ...
+
     PAGE = PageInfo(slug="geometry", title_key="page.geometry.title", order=20,
-                    build=build_page)
+                    build=build_page, read_state=read_state)
 
 ``build_page`` returns the page's content (the lab adds the header, the navigation and the
 accessibility script, see :func:`reglab.lab.app.page_view`). ``live`` is ``False`` when no
 Python runs behind the page (a saved HTML file): controls that need the server to recompute
 frames must then be disabled or left out; the frame sliders keep working. ``state`` is the
 page's state as URL query parameters (what ``pn.state.location`` syncs when served): the page
-starts from it, so a shared link or an exported file reproduces the exact view. Pages are found by
+starts from it, so a shared link or an exported file reproduces the exact view. ``read_state``
+parses such a query exactly as the page does, returning the page's state and one translated
+line per entry the page would report and ignore (unknown, or invalid). Pages are found by
 :func:`registered_pages`, so adding one touches no other file (except the message catalogs).
 """
 
@@ -47,12 +52,16 @@ class PageInfo:
         Position in the navigation; the lowest comes first and is also served at ``/``.
     build : callable
         ``build(lang, *, live=True, state=None) -> panel viewable``: the page's content.
+    read_state : callable
+        ``read_state(query, lang) -> (state, problems)``: the page's reading of a URL query
+        (``problems``: what the page reports and ignores, in ``lang``; empty when all is used).
     """
 
     slug: str
     title_key: str
     order: int
     build: Callable[..., Any]
+    read_state: Callable[..., tuple[Any, list[str]]]
 
     def __post_init__(self) -> None:
         allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-_")

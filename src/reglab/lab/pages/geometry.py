@@ -491,4 +491,5 @@ def build_page(lang: Language, *, live: bool = True,
     return GeometryPage(lang, live, page_query(state)).view()
 
 
-PAGE = PageInfo(slug=SLUG, title_key="page.geometry.title", order=20, build=build_page)
+PAGE = PageInfo(slug=SLUG, title_key="page.geometry.title", order=20, build=build_page,
+                read_state=State.from_query)

@@ -483,6 +483,11 @@ def _problem_text(view: OverfittingView, lang: Language) -> str:
     return _t("problem", lang, kappa=kappa, kind=kind, frames=frames)
 
 
+def read_state(query: Mapping[str, str], lang: Language) -> tuple[dict[str, Any], list[str]]:
+    """Read the page's URL query: its typed values (controls, ``lam``, ``scale``) and problems."""
+    return read_query(query, {**SPEC, "lam": LAM_FIELD, "scale": SCALE_FIELD}, lang)
+
+
 def build_page(lang: Language, *, live: bool = True,
                state: Mapping[str, str] | None = None) -> pn.viewable.Viewable:
     """Build the page in ``lang``, starting from the query ``state`` (or the served URL's).
@@ -493,8 +498,7 @@ def build_page(lang: Language, *, live: bool = True,
     disabled and the downloads left out; the λ cursor and the coefficient view still work.
     """
     query = page_query(state)
-    values, problems = read_query(query, {**SPEC, "lam": LAM_FIELD, "scale": SCALE_FIELD},
-                                  lang)
+    values, problems = read_state(query, lang)
     current = State.from_values(values)
     view = compute(current, lang)
     start = view.start
@@ -653,4 +657,5 @@ def build_page(lang: Language, *, live: bool = True,
     )
 
 
-PAGE = PageInfo(slug=SLUG, title_key="page.overfitting.title", order=10, build=build_page)
+PAGE = PageInfo(slug=SLUG, title_key="page.overfitting.title", order=10, build=build_page,
+                read_state=read_state)

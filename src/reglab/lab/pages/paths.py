@@ -483,4 +483,5 @@ def build_page(lang: Language, *, live: bool = True,
     return page.layout()
 
 
-PAGE = PageInfo(slug=NAME, title_key="page.paths.title", order=30, build=build_page)
+PAGE = PageInfo(slug=NAME, title_key="page.paths.title", order=30, build=build_page,
+                read_state=State.from_query)

@@ -204,20 +204,9 @@ def target_state(step: Step, lang: Language = "en") -> tuple[Any, list[str]]:
     of its query, cursor and view included); ``problems`` lists what the page would report
     (empty for a correct step).
     """
-    if step.page == "overfitting":
-        from reglab.lab.pages.overfitting import LAM_FIELD, SCALE_FIELD
-        from reglab.lab.pages.overfitting_frames import SPEC
-
-        return read_query(step.query, {**SPEC, "lam": LAM_FIELD, "scale": SCALE_FIELD}, lang)
-    if step.page == "geometry":
-        from reglab.lab.pages.geometry_frames import State
-
-        return State.from_query(step.query, lang)
-    if step.page == "paths":
-        from reglab.lab.pages.paths_frames import State as PathsState
-
-        return PathsState.from_query(step.query, lang)
-    raise ReglabInputError("page", "must be overfitting, geometry or paths", step.page)
+    if step.page not in ("overfitting", "geometry", "paths"):
+        raise ReglabInputError("page", "must be overfitting, geometry or paths", step.page)
+    return find_page(step.page).read_state(step.query, lang)
 
 
 def target_frames(step: Step, lang: Language = "en") -> tuple[FrameStack, int]:
@@ -318,7 +307,7 @@ class _TourPage:
     def __init__(self, lang: Language, query: Mapping[str, str]):
         self.lang = lang
         self.steps = tour_steps()
-        values, problems = read_query(query, {"step": STEP_FIELD}, lang)
+        values, problems = read_state(query, lang)
         self.messages = MessageArea()
         self.messages.show(*problems)
         self.cursor = _Cursor(value=values["step"])
@@ -407,4 +396,10 @@ def build_page(lang: Language, *, live: bool = True,
     return _TourPage(lang, page_query(state)).view()
 
 
-PAGE = PageInfo(slug=SLUG, title_key="page.tour.title", order=40, build=build_page)
+def read_state(query: Mapping[str, str], lang: Language) -> tuple[dict[str, Any], list[str]]:
+    """Read the tour's URL query: ``{"step": n}`` and its problems."""
+    return read_query(query, {"step": STEP_FIELD}, lang)
+
+
+PAGE = PageInfo(slug=SLUG, title_key="page.tour.title", order=40, build=build_page,
+                read_state=read_state)
