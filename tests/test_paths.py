@@ -126,6 +126,28 @@ def test_ridge_path_radius_is_the_penalty_radius(data, penalty):
     assert half.R == pytest.approx(0.5 * path.R_max, rel=1e-10)
 
 
+@pytest.mark.parametrize("penalty, lam", [(ElasticNet(0.5), 20.0), (ElasticNet(0.2), 5.0),
+                                          (ElasticNet(1e-9), 10.0), (Lp(1.5), 5.0)])
+def test_warm_started_df_is_the_divergence_of_the_fit(penalty, lam):
+    # Stein's df: the divergence sum_i d(ŷ_i)/d(y_i) of the fit, minus 1 for the intercept,
+    # by central differences of refits (each solved to a duality gap far below the step).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4))
+    y = X @ [1.0, 0.5, 0.0, 0.0] + rng.normal(size=30)
+    eps, divergence = 1e-4, 0.0
+    for i in range(y.size):
+        moved = [fit_path(X, y + sign * eps * (np.arange(y.size) == i), penalty,
+                          lams=[lam]).solution(lam=lam).predict(X[i : i + 1])[0]
+                 for sign in (1.0, -1.0)]
+        divergence += (moved[0] - moved[1]) / (2 * eps)
+    solution = fit_path(X, y, penalty, lams=[lam]).solution(lam=lam)
+    assert solution.nonzero > 0 and solution.df == pytest.approx(divergence - 1.0, rel=1e-7)
+    if isinstance(penalty, ElasticNet) and penalty.l1_ratio < 1e-6:
+        # a vanishing L1 part: ridge at λ/2 (P = ||w||² / 2)
+        ridge = fit_path(X, y, L2()).solution(lam=lam / 2)
+        assert solution.df == pytest.approx(ridge.df, rel=1e-6)
+
+
 @pytest.mark.parametrize("standardize", [False, True])
 @pytest.mark.parametrize("weights", [None, WEIGHTS], ids=["unweighted", "weighted"])
 def test_ridge_df_is_the_trace_of_the_hat_matrix(data, standardize, weights):

@@ -906,8 +906,9 @@ def _local_df(X: np.ndarray, penalty: Penalty, lam: float, w: np.ndarray) -> flo
     XA = X[:, support]
     v = penalty.weights_for(w.size)[support]
     wA = np.abs(w[support])
+    # curvature: half of ∇²P on the support (the smoother above has λ/2 ∇²P_A)
     if isinstance(penalty, ElasticNet):
-        curvature = (1 - penalty.l1_ratio) * v
+        curvature = 0.5 * (1 - penalty.l1_ratio) * v
     elif isinstance(penalty, Lp) and not penalty.is_max_norm:
         curvature = 0.5 * v * penalty.p * (penalty.p - 1) * wA ** (penalty.p - 2)
     elif isinstance(penalty, L2):
