@@ -126,6 +126,27 @@ def test_ridge_path_radius_is_the_penalty_radius(data, penalty):
     assert half.R == pytest.approx(0.5 * path.R_max, rel=1e-10)
 
 
+@pytest.mark.parametrize("standardize", [False, True])
+@pytest.mark.parametrize("penalty", [
+    Lp(0.5), Lp(1.5), Lp(3.0), Lp(math.inf), ElasticNet(0.5),
+    ElasticNet(0.5, weights=[0.0] + [1.0] * 7), Lp(math.inf, weights=[0.0] + [1.0] * 7),
+], ids=["lp0.5", "lp1.5", "lp3", "lpinf", "enet", "enet-free-first", "lpinf-free-first"])
+def test_default_grid_runs_from_a_shrunk_fit_to_least_squares(standardize, penalty):
+    # (the grid once started far above where anything moves: CV then chose w = 0)
+    from reglab.datasets import load_prostate
+
+    data = load_prostate()
+    path = fit_path(data.X, data.y, penalty, standardize=standardize)
+    assert all(c.ok for c in path.certificates)
+    assert path.s.max() > 0.99  # the bottom is least squares, nearly
+    assert path.s.min() < 0.1  # the top has shrunk the fit (p > 2 never reaches 0)
+    if isinstance(penalty, ElasticNet) or penalty.is_max_norm:  # w = 0 from a finite λ_max
+        penalized = penalty.weights_for(8) > 0
+        size = np.abs(path.coefs_std[-1, penalized]).max()
+        assert np.abs(path.coefs_std[0, penalized]).max() <= 1e-12 * size  # λ_max itself...
+        assert np.abs(path.coefs_std[1, penalized]).max() > 1e-6 * size  # ...not far above
+
+
 @pytest.mark.parametrize("penalty, lam", [(ElasticNet(0.5), 20.0), (ElasticNet(0.2), 5.0),
                                           (ElasticNet(1e-9), 10.0), (Lp(1.5), 5.0)])
 def test_warm_started_df_is_the_divergence_of_the_fit(penalty, lam):

@@ -799,25 +799,65 @@ class GridPath(RegularizationPath):
         self.tol = tol
         # The generalized lasso works from X itself (banded when X = I): no Gram matrix.
         self._gram = None if isinstance(penalty, DifferenceL1) else design.X.T @ design.X
-        n, p = design.X.shape
         if lams is None:
-            lams = lambda_grid(self._default_top(design, penalty), n_lams,
-                               ratio or (1e-4 if n > p else 1e-2))
+            top, bottom = self._default_range(design, penalty)
+            if ratio is not None:
+                bottom = ratio * top
+            lams = lambda_grid(top, n_lams, bottom / top)
         super().__init__(design, penalty, lams)
         self._results = solve_path(design.X, design.y, penalty, self.lams, tol=tol,
                                    gram=self._gram)
         self._cache: dict[float, object] = {}
 
     @staticmethod
-    def _default_top(design: Design, penalty: Penalty) -> float:
-        g0 = 2.0 * design.X.T @ design.y
-        top = penalty.lam_max(g0)
+    def _default_range(design: Design, penalty: Penalty) -> tuple[float, float]:
+        """Return the default grid's largest and smallest λ: from (nearly) w = 0 to (nearly) OLS.
+
+        The top is ``λ_max`` where it is finite (elastic net, ``Lp(∞)``, generalized lasso;
+        unpenalized columns profiled out first: their gradient does not enter it). The rest is
+        put on ridge's scale: where the penalty's slope along a coordinate at the
+        least-squares size ``W = max |w_j|`` is ``σ``, the λ with the pull ``λ σ`` of ridge's
+        ``2 λ_r W`` is ``λ = 2 W λ_r / σ``. Without a finite ``λ_max`` the top is that of
+        ``λ_r = 100 s_max²`` (ridge shrinks every direction to ~1 %); the bottom is that of
+        ``λ_r = s_min² / 1000`` (ridge within 0.1 % of least squares), ``s`` the nonzero
+        singular values of the penalized columns, or ``1e-4`` of the top (``1e-2`` when
+        p >= n) if that is lower, and at most 12 decades below the top (more only slows the
+        solver near λ = 0). The generalized lasso keeps ``1e-4`` of its ``λ_max``.
+        """
+        X, y = design.X, design.y
+        n, p = X.shape
+        v = penalty.weights_for(p)
+        penalized = v > 0
+        profiled = _Profiled(X, y, penalized)
+        g0 = np.zeros(p)
+        g0[penalized] = 2.0 * profiled.X.T @ profiled.y
+        top = (_difference_lam_max(design, penalty) if isinstance(penalty, DifferenceL1)
+               else penalty.lam_max(g0))
+        near_zero = 1e-4 if n > p else 1e-2
+        finite = math.isfinite(top) and top > 0
         if isinstance(penalty, DifferenceL1):
-            top = _difference_lam_max(design, penalty)
-        if not math.isfinite(top) or top <= 0:
-            singular = np.linalg.norm(design.X, 2)
-            top = 1e3 * singular**2 if singular > 0 else 1.0
-        return float(top)
+            return (float(top), float(top) * near_zero) if finite else (1.0, near_zero)
+        # On u_j = v_j^(1/q) w_j (q = p for Lp, 1 for the elastic net's and max norm's
+        # homogeneous part) the penalty is unweighted: columns X_j / v_j^(1/q).
+        q = penalty.p if isinstance(penalty, Lp) and not penalty.is_max_norm else 1.0
+        Z = profiled.X / v[penalized] ** (1.0 / q)
+        singular = np.linalg.svd(Z, compute_uv=False)
+        singular = singular[singular > (singular[0] if singular.size else 0.0)
+                            * max(Z.shape) * _EPS]
+        W = float(np.max(np.abs(np.linalg.lstsq(Z, profiled.y, rcond=None)[0]), initial=0.0))
+        if not singular.size or W == 0.0:  # nothing to fit: any grid shows w = 0
+            return (float(top), float(top) * near_zero) if finite else (1.0, near_zero)
+        if isinstance(penalty, ElasticNet):
+            slope = penalty.l1_ratio + (1.0 - penalty.l1_ratio) * W
+        elif isinstance(penalty, Lp) and not penalty.is_max_norm:
+            slope = penalty.p * W ** (penalty.p - 1.0)
+        else:  # the max norm (and any other norm): slope 1
+            slope = 1.0
+        to_lam = 2.0 * W / slope
+        if not finite:
+            top = to_lam * 100.0 * singular[0] ** 2
+        bottom = min(to_lam * singular[-1] ** 2 / 1000.0, top * near_zero)
+        return float(top), float(max(bottom, top * 1e-12))
 
     @cached_property
     def coefs_std(self):
