@@ -161,6 +161,12 @@ def tables(tmp_path_factory):
         "bad_split": write("bad_split.csv", ["a", "y", "split"], [[1, 2, 1], [2, 3, 2], [3, 4, 0]]),
         "one_train": write("one_train.csv", ["a", "y", "split"],
                            [[i, i * i, int(i == 0)] for i in range(5)]),
+        "all_train": write("all_train.csv", ["a", "y", "split"],
+                           [[i, i * i, 1] for i in range(5)]),
+        "target_only": write("target_only.csv", ["y"], [[i * i] for i in range(6)]),
+        "semicolon": write("semicolon.csv", ["a", "b", "c", "y"], numbers, delimiter=";"),
+        "tab_csv": write("tab_csv.csv", ["a", "b", "c", "y"], numbers, delimiter="\t"),
+        "comma": write("comma.csv", ["a", "b", "c", "y"], numbers),
     }
     # Column b is non-zero in one row only: constant in the training rows of one CV fold.
     paths["rare"] = write("rare.csv", ["a", "b", "y"],
@@ -601,6 +607,40 @@ def test_path_ridge_json_has_the_cv_curve_on_the_path_grid(capsys):
     assert result["lam_min"] in result["cv"]["lam"] and result["lam_1se"] >= result["lam_min"]
 
 
+def test_csv_with_semicolons_or_tabs_fits_like_the_comma_csv(capsys, tables):
+    # (a regression: such a .csv was one column 'a;b;c;y' and --target y was blamed)
+    X, y = tables["X"], tables["y"]
+    model = Ridge(alpha=2.0, solver="svd").fit(X, y)
+    for name in ("comma", "semicolon", "tab_csv"):
+        result = _fit_json(capsys, tables[name], "--target", "y", "--penalty", "l2",
+                           "--lam", "2")
+        assert list(result["coef"]) == ["a", "b", "c"], name
+        np.testing.assert_allclose(_coef(result, "abc"), model.coef_, rtol=1e-10)
+        np.testing.assert_allclose(result["intercept"], model.intercept_, rtol=1e-10)
+
+
+def test_options_the_penalty_uses_are_still_accepted(capsys):
+    # The counterpart of the "only applies" errors: --p with lp, --l1-ratio with enet.
+    lp = _fit_json(capsys, "prostate", "--penalty", "lp", "--p", "1.5", "--lam", "1")
+    assert lp["penalty"] == "lp"
+    enet = _fit_json(capsys, "prostate", "--penalty", "enet", "--l1-ratio", "0.3", "--lam", "1")
+    plain = _fit_json(capsys, "prostate", "--penalty", "enet", "--lam", "1")
+    assert enet["coef"] != plain["coef"]  # 0.3 is used, not the default 0.5
+    code, out, err = _call(capsys, "path", "prostate", "--penalty", "enet", "--l1-ratio", "0.3",
+                           "--json")
+    assert code == 0 and err == "", err
+
+
+def test_geometry_p_defaults_to_2_and_is_refused_with_an_elastic_net_ball(capsys, tables):
+    code, out, err = _call(capsys, "geometry", "--center", "3,4", "--hessian", "1,0,1",
+                           "--R", "2", "--json")
+    assert code == 0, err
+    np.testing.assert_allclose(json.loads(out)["w"], [1.2, 1.6], rtol=1e-12)  # the L2 ball
+    code, out, err = _call(capsys, "geometry", "--center", "2,1", "--hessian", "1,0,1",
+                           "--l1-ratio", "0.5", "--p", "3", "--R", "1")
+    _assert_one_line_error(code, out, err, ("--p",), ("--l1-ratio", "'3'"))
+
+
 def test_column_constant_within_a_cv_fold_is_named_as_the_user_named_it(capsys, tables):
     # Standardizing inside the fold that holds out row 3 finds b constant. Whether that is
     # an error or handled, an error must name the user's column 'b', not an internal name.
@@ -627,6 +667,37 @@ _ERRORS = {
                             ("--split-column",), ("2",)),
     "one training row": (("fit", "{one_train}", "--target", "y", "--split-column", "split",
                           "--lam", "1"), ("--split-column",), ("1",)),
+    "no test rows": (("fit", "{all_train}", "--target", "y", "--split-column", "split",
+                      "--lam", "1"), ("--split-column",), ("at least 1 test row", "0/false",
+                                                         "got 0")),
+    "no test rows, lambda by CV": (("fit", "{all_train}", "--target", "y", "--split-column",
+                                    "split", "--folds", "2"), ("--split-column",),
+                                   ("test row",)),
+    "only a target column (fit enet)": (("fit", "{target_only}", "--target", "y", "--penalty",
+                                         "enet", "--lam", "1"), ("DATA",),
+                                        ("feature column", "'y'", "target_only.csv")),
+    "only a target column (fit lp)": (("fit", "{target_only}", "--target", "y", "--penalty",
+                                       "lp", "--p", "1.5", "--lam", "1"), ("DATA",),
+                                      ("feature column", "'y'")),
+    "only a target column (fit l2)": (("fit", "{target_only}", "--target", "y", "--lam", "1"),
+                                      ("DATA",), ("feature column", "'y'")),
+    "only a target column (path)": (("path", "{target_only}", "--target", "y", "--folds", "2"),
+                                    ("DATA",), ("feature column", "'y'")),
+    "p with l1 (fit)": (("fit", "prostate", "--penalty", "l1", "--p", "2", "--lam", "1"),
+                        ("--p",), ("--penalty lp", "2.0")),
+    "p with the default l2 (fit)": (("fit", "prostate", "--p", "3", "--lam", "1"), ("--p",),
+                                    ("--penalty lp", "3.0")),
+    "p with none (fit)": (("fit", "prostate", "--penalty", "none", "--p", "2"), ("--p",),
+                          ("--penalty lp", "2.0")),
+    "l1-ratio with l1 (fit)": (("fit", "prostate", "--penalty", "l1", "--l1-ratio", "0.3",
+                                "--lam", "1"), ("--l1-ratio",), ("--penalty enet", "0.3")),
+    "l1-ratio with lp (fit)": (("fit", "prostate", "--penalty", "lp", "--p", "1.5",
+                                "--l1-ratio", "0.3", "--lam", "1"), ("--l1-ratio",),
+                               ("--penalty enet", "0.3")),
+    "p with l2 (path)": (("path", "prostate", "--penalty", "l2", "--p", "2"), ("--p",),
+                         ("--penalty lp", "2.0")),
+    "l1-ratio with the default l1 (path)": (("path", "prostate", "--l1-ratio", "0.2"),
+                                            ("--l1-ratio",), ("--penalty enet", "0.2")),
     "non-numeric cell": (("fit", "{text}", "--target", "y"), _DATA, ("abc",)),
     "NaN cell": (("fit", "{nan}", "--target", "y"), _DATA, ("nan",)),
     "inf cell": (("fit", "{inf}", "--target", "y"), _DATA, ("-inf",)),

@@ -261,6 +261,68 @@ def test_load_table_sniffs_the_delimiter_and_drops_an_index_column(tmp_path):
     np.testing.assert_array_equal(load_table(path, target="v").X[:, 0], [1.0, 3.0])
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_without_a_comma_in_its_header_is_read_with_its_semicolons_or_tabs(tmp_path,
+                                                                              delimiter):
+    # Excel saves "CSV" with ';' in locales with a decimal comma; a tab-separated file is
+    # often named .csv too. Both used to be read as one column named 'a;b;y'.
+    lines = [delimiter.join(row) for row in
+             (["", "a", "b", "y", "s"], ["r1", "1", "0.5", "2", "1"], ["r2", "2", "-1.5", "3", "0"],
+              ["r3", "3", "2.5", "5", "1"])]
+    data = load_table(_write(tmp_path / "excel.csv", lines), target="y", split_column="s")
+    assert data.feature_names == ("a", "b") and data.target_name == "y"
+    np.testing.assert_array_equal(data.X, [[1.0, 0.5], [2.0, -1.5], [3.0, 2.5]])
+    np.testing.assert_array_equal(data.y, [2.0, 3.0, 5.0])
+    np.testing.assert_array_equal(data.split, [True, False, True])
+    # Quoted names are fine, and a decimal comma is not silently converted: it is named.
+    path = _write(tmp_path / "quoted.csv", [f'"a"{delimiter}"y"', f"1{delimiter}2"])
+    assert load_table(path, target="y").X.tolist() == [[1.0]]
+    path = _write(tmp_path / "decimal.csv", [f"a{delimiter}y", f"1,5{delimiter}2"])
+    message = _error(lambda: load_table(path, target="y"))
+    assert message.startswith("data: must be numeric") and "'1,5'" in message
+
+
+def test_csv_header_with_a_comma_is_comma_delimited_and_one_column_stays_one(tmp_path):
+    # A comma in the header is authoritative, even with ';' in a name or in the cells.
+    path = _write(tmp_path / "names.csv", ["id;code,a,y", "p;1,1,2", "p;2,3,4"])
+    data = load_table(path, target="y", features=["a"])
+    np.testing.assert_array_equal(data.X[:, 0], [1.0, 3.0])
+    assert "'id;code'" in _error(lambda: load_table(path, target="y"))  # it is one column
+    # A ';' inside a quoted name is not a delimiter either.
+    path = _write(tmp_path / "quoted.csv", ['"x;1",y', "1,2", "3,4"])
+    assert load_table(path, target="y").feature_names == ("x;1",)
+    # A header with neither a comma, a ';' nor a tab is a single column, read as one.
+    path = _write(tmp_path / "one.csv", ["y", "1", "2"])
+    message = _error(lambda: load_table(path, target="y"))
+    assert message.startswith("data: ") and "(columns: y)" in message
+    assert "'target'" not in message and "got 'y'" not in message
+
+
+def test_csv_header_with_both_semicolons_and_tabs_is_settled_by_the_rows(tmp_path):
+    path = _write(tmp_path / "tab.csv", ["a\tb;c", "1\t2", "3\t4"])
+    assert load_table(path, target="b;c").X.tolist() == [[1.0], [3.0]]
+    path = _write(tmp_path / "semi.csv", ["a;b\tc", "1;2", "3;4"])
+    assert load_table(path, target="b\tc").X.tolist() == [[1.0], [3.0]]
+
+
+def test_a_table_without_a_feature_column_is_refused_in_one_line(tmp_path):
+    # Only the target: nothing to regress on (the CLI used to fail on an internal 'gram').
+    path = _write(tmp_path / "only.csv", ["y", "1", "2", "3"])
+    assert _error(lambda: load_table(path, target="y")) == (
+        "data: must have at least one feature column besides the target 'y' (columns: y); "
+        f"got {str(path)!r}"
+    )
+    path = _write(tmp_path / "split.csv", ["y,s", "1,1", "2,0", "3,1"])
+    message = _error(lambda: load_table(path, target="y", split_column="s"))
+    assert message.startswith("data: ") and "split column 's'" in message
+    # An explicitly empty feature list names the parameter the user gave.
+    path = _write(tmp_path / "two.csv", ["a,y", "1,2", "3,4"])
+    assert _error(lambda: load_table(path, target="y", features=[])) == (
+        "features: must name at least one column; got []"
+    )
+    assert _error(lambda: load_table("nile", features=[])).startswith("features: ")
+
+
 def _error(call):
     with pytest.raises(ReglabInputError) as info:
         call()

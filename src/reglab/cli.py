@@ -98,6 +98,11 @@ def _penalty_from_args(args, *, allowed: Sequence[str]):
     name = args.penalty
     if name not in allowed:
         raise ReglabInputError("--penalty", f"must be one of {', '.join(allowed)}", name)
+    # An option the chosen penalty does not read is an error, not silently dropped.
+    if getattr(args, "p", None) is not None and name != "lp":
+        raise ReglabInputError("--p", "only applies to --penalty lp", args.p)
+    if getattr(args, "l1_ratio", None) is not None and name != "enet":
+        raise ReglabInputError("--l1-ratio", "only applies to --penalty enet", args.l1_ratio)
     p = l1_ratio = None
     if getattr(args, "p", None) is not None:
         p = check_positive("--p", args.p, allow_inf=True)
@@ -144,6 +149,10 @@ def _run_fit(args) -> int:
         if X_train.shape[0] < 2:
             raise ReglabInputError("--split-column", "must mark at least 2 training rows",
                                    int(X_train.shape[0]))
+        if X_test.shape[0] < 1:
+            raise ReglabInputError("--split-column",
+                                   "must mark at least 1 test row (value 0/false)",
+                                   int(X_test.shape[0]))
     else:
         X_train, y_train, X_test, y_test = data.X, data.y, None, None
 
@@ -355,8 +364,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit = commands.add_parser("fit", help="fit one penalized model and print its certificate")
     _add_data_arguments(fit)
     fit.add_argument("--penalty", default="l2", help="none | l2 | l1 | enet | lp (default l2)")
-    fit.add_argument("--p", type=float, help="the exponent of the lp penalty (> 0; inf allowed)")
-    fit.add_argument("--l1-ratio", type=float, help="elastic-net mix a in [0, 1] (default 0.5)")
+    fit.add_argument("--p", type=float,
+                     help="the exponent of --penalty lp (> 0; inf allowed); only with lp")
+    fit.add_argument("--l1-ratio", type=float,
+                     help="elastic-net mix a in [0, 1] (default 0.5); only with --penalty enet")
     for form, text in zip(_FORMS, ("penalty weight λ", "ball radius R",
                                    "shrinkage factor s = R / R_max", "degrees of freedom"),
                           strict=True):
@@ -370,8 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     path = commands.add_parser("path", help="the solution path, its events and λ by CV")
     _add_data_arguments(path)
     path.add_argument("--penalty", default="l1", help="l1 | l2 | enet | lp (default l1)")
-    path.add_argument("--p", type=float, help="the exponent of the lp penalty")
-    path.add_argument("--l1-ratio", type=float, help="elastic-net mix a in [0, 1]")
+    path.add_argument("--p", type=float, help="the exponent of --penalty lp; only with lp")
+    path.add_argument("--l1-ratio", type=float,
+                      help="elastic-net mix a in [0, 1]; only with --penalty enet")
     path.add_argument("--folds", type=int, default=5, help="number of CV folds (default 5)")
     path.add_argument("--seed", type=int, default=0, help="seed of the fold assignment")
     path.add_argument("--plot", help="draw the path and CV curve to this PNG/SVG/PDF file")
@@ -382,8 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     geometry = commands.add_parser("geometry", help="the exact tangent point in 2-D")
     geometry.add_argument("--center", required=True, help="the loss minimum w*: A,B")
     geometry.add_argument("--hessian", required=True, help="H11,H12,H22 (positive definite)")
-    geometry.add_argument("--p", default="2", help="the ball's p in (0, inf] (default 2)")
-    geometry.add_argument("--l1-ratio", type=float, help="an elastic-net ball instead of Lp")
+    geometry.add_argument("--p", help="the Lp ball's p in (0, inf] (default 2; not with "
+                          "--l1-ratio)")
+    geometry.add_argument("--l1-ratio", type=float,
+                          help="an elastic-net ball instead of Lp (not with --p)")
     geometry.add_argument("--R", type=float, help="the radius of the ball")
     geometry.add_argument("--lam", type=float, help="the penalty weight λ")
     geometry.add_argument("--json", action="store_true", help="print one JSON object")

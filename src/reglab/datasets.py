@@ -20,6 +20,7 @@ import datetime
 import io
 import math
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -406,11 +407,43 @@ class _Table:
         return flags
 
 
-def _sniff_delimiter(text: str, suffix: str) -> str:
+def _header_line(text: str) -> str:
+    """Return the first non-blank line of ``text`` with its double-quoted parts removed."""
+    for line in text.splitlines():
+        if line.strip():
+            # A comma or semicolon inside a quoted column name does not delimit anything.
+            return re.sub(r'"[^"]*"?', "", line)
+    return ""
+
+
+def _sniff_delimiter(text: str, suffix: str, origin: str) -> str:
+    """Choose the delimiter of a table file from its suffix and its header line.
+
+    ``.tsv``/``.tab`` mean a tab. A ``.csv`` means a comma whenever its header line has one
+    (outside quotes); without a comma there, a ``;`` or a tab in the header delimits instead
+    (Excel writes such ``.csv`` files in locales with a decimal comma), and a header with
+    neither is one column. Other suffixes are sniffed (comma, tab, semicolon, bar).
+    """
     if suffix in (".tsv", ".tab"):
         return "\t"
     if suffix == ".csv":
-        return ","
+        header = _header_line(text)
+        if "," in header:
+            return ","
+        found = [d for d in (";", "\t") if d in header]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            return ","
+        try:
+            return csv.Sniffer().sniff(text[:8192], delimiters=";\t").delimiter
+        except csv.Error:
+            raise ReglabInputError(
+                "data",
+                "cannot tell the delimiter: the header line has both ';' and a tab but no "
+                "comma, and the rows do not settle it",
+                origin,
+            ) from None
     try:
         return csv.Sniffer().sniff(text[:8192], delimiters=",\t;|").delimiter
     except csv.Error:
@@ -504,6 +537,30 @@ def _select(
     X = np.column_stack([numeric(c) for c in names]) if names else np.empty((y.size, 0))
     split = boolean(split_column) if split_column is not None else None
     return X, y, names, target, split
+
+
+def _require_features(
+    names: Sequence[str],
+    columns: Sequence[str],
+    target: str,
+    features: Sequence[str] | str | None,
+    split_column: str | None,
+    origin: str,
+) -> None:
+    """Refuse a selection with no feature column: there is nothing to regress on."""
+    if names:
+        return
+    if features is not None:
+        raise ReglabInputError("features", "must name at least one column", list(names))
+    besides = f"the target {target!r}"
+    if split_column is not None:
+        besides += f" and the split column {split_column!r}"
+    raise ReglabInputError(
+        "data",
+        f"must have at least one feature column besides {besides} (columns: "
+        f"{', '.join(columns)})",
+        origin,
+    )
 
 
 # ==========================================================================================
@@ -667,15 +724,20 @@ def load_table(
     source : str or path-like
         A name in :data:`BUILTIN_DATASETS` (``"sin"``, ``"diabetes"``, ``"prostate"``,
         ``"nile"``, ``"co2"``), or the path of a delimited text file with a header line.
-        The delimiter is a tab for ``.tsv``/``.tab``, a comma for ``.csv``, and sniffed from
-        the content (comma, tab, semicolon, bar) otherwise. A first column with an empty header
-        is a row index and is dropped; every row must have as many fields as the header.
+        The delimiter is a tab for ``.tsv``/``.tab``. For ``.csv`` it is a comma whenever the
+        header line has a comma outside quotes; a ``.csv`` header without one but with a ``;``
+        or a tab is read with that delimiter (as Excel writes CSV in locales with a decimal
+        comma; decimal commas in the cells are not converted and give a non-numeric error),
+        and a header with none of them is a single column. Other suffixes are sniffed from the
+        content (comma, tab, semicolon, bar). A first column with an empty header is a row
+        index and is dropped; every row must have as many fields as the header.
     target : str, optional
         The target column. Built-ins default to their own target (diabetes ``target``,
         prostate ``lpsa``, nile ``volume``, co2 ``co2``, sin ``y``); a file requires it.
     features : sequence of str, optional
-        The feature columns, in this order; by default every column except the target and the
-        split column. Only these columns need to be numeric.
+        The feature columns, in this order (at least one); by default every column except the
+        target and the split column, of which there must be at least one. Only these columns
+        need to be numeric.
     split_column : str, optional
         A column of ``1/0``, ``true/false`` or ``T/F`` (any case): ``1/true/T`` rows train, the
         others test. It is not a feature. A built-in keeps its own split unless this is given.
@@ -689,7 +751,10 @@ def load_table(
     ReglabInputError
         One line naming the parameter, the rule and the value: a missing file, an unknown
         column (the available ones are listed), an empty, non-numeric or non-finite cell (its
-        row, line and column are named), no data rows, or a split value not 0/1/true/false.
+        row, line and column are named), no data rows, no feature column (a table of only the
+        target, or an empty ``features``), a ``.csv`` whose header has both ``;`` and a tab but
+        no comma and whose rows do not tell which delimits, or a split value not
+        0/1/true/false.
     """
     if isinstance(source, str) and source in BUILTIN_DATASETS:
         return _select_builtin(BUILTIN_DATASETS[source](), target, features, split_column)
@@ -705,10 +770,13 @@ def load_table(
         raise ReglabInputError("data", "must be a file, not a directory", str(source)) from None
     except UnicodeDecodeError:
         raise ReglabInputError("data", "must be a UTF-8 text file", str(source)) from None
-    table = _parse_table(text, _sniff_delimiter(text, path.suffix.lower()), str(source))
+    table = _parse_table(
+        text, _sniff_delimiter(text, path.suffix.lower(), str(source)), str(source)
+    )
     X, y, names, target, split = _select(
         table.columns, table.numeric, table.boolean, target, features, split_column
     )
+    _require_features(names, table.columns, target, features, split_column, str(source))
     split_part = (
         ""
         if split is None
@@ -753,13 +821,15 @@ def _select_builtin(
         return column == 1.0
 
     target = data.target_name if target is None else target
-    if features is None:
+    chosen = features
+    if chosen is None:
         # Every column but the target, the split column and the built-in's own split (a row
         # label, not a measurement: prostate's ``train`` is never a default feature).
-        features = [c for c in columns if c not in (target, split_column, data.split_name)]
+        chosen = [c for c in columns if c not in (target, split_column, data.split_name)]
     X, y, names, target, split = _select(
-        columns, values.__getitem__, boolean, target, features, split_column
+        columns, values.__getitem__, boolean, target, chosen, split_column
     )
+    _require_features(names, columns, target, features, split_column, data.name)
     if split_column is None:
         split = data.split
     return Dataset(

@@ -1,8 +1,9 @@
 """``reglab geometry``: the exact tangent point of a 2-D quadratic loss and a norm ball.
 
 ``--center A,B`` is the loss minimum w*, ``--hessian H11,H12,H22`` its Hessian H (the loss is
-``(w - w*)^T H (w - w*)``), ``--p`` the ball's exponent (or ``--l1-ratio`` for an elastic-net
-ball), and exactly one of ``--R`` (constrained form) or ``--lam`` (penalized form).
+``(w - w*)^T H (w - w*)``), ``--p`` the ball's exponent (default 2) or instead ``--l1-ratio``
+for an elastic-net ball (giving both is an error: the elastic-net ball has no p), and exactly
+one of ``--R`` (constrained form) or ``--lam`` (penalized form).
 """
 
 from __future__ import annotations
@@ -37,11 +38,14 @@ def _penalty(args):
     from reglab.penalties import ElasticNet, Lp
 
     if args.l1_ratio is not None:
+        if args.p is not None:  # the elastic-net ball has no p: refuse rather than drop it
+            raise ReglabInputError("--p", "only applies to an Lp ball, not with --l1-ratio",
+                                   args.p)
         if not 0 <= args.l1_ratio <= 1:
             raise ReglabInputError("--l1-ratio", "must lie in [0, 1]", args.l1_ratio)
         return ElasticNet(args.l1_ratio)
     try:
-        p = float(args.p)
+        p = float("2" if args.p is None else args.p)
     except ValueError:
         raise ReglabInputError("--p", "must be a number > 0 or inf", args.p) from None
     return Lp(check_positive("--p", p, allow_inf=True))

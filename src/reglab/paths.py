@@ -996,7 +996,9 @@ def fit_path(
         Fit an unpenalized intercept (by centering).
     feature_names : sequence of str, optional
     lams : array-like, optional
-        The grid for plots and CV. Default: 100 values, log-spaced, from ``lam_max`` down.
+        The grid for plots and CV. Default: ``n_lams`` values, log-spaced, from ``lam_max``
+        (where the penalty has none, a λ that shrinks the fit to about 1 %) down to near
+        least squares.
     n_lams : int, default 100
     tol : float, default 1e-10
         Relative duality gap / KKT tolerance for warm-started solvers.
