@@ -25,7 +25,7 @@ from sklearn.linear_model import Lasso, lasso_path
 
 from reglab._validation import ReglabInputError
 from reglab.paths import GridPath, LassoPath, RidgePath, fit_path
-from reglab.penalties import L1, L2, ElasticNet, Lp
+from reglab.penalties import L1, L2, DifferenceL1, ElasticNet, Lp
 
 N, P = 40, 6
 WEIGHTS = [1.0, 0.0, 2.5, 0.4, 1.0, 1.0]  # a zero weight: x2 is unpenalized
@@ -145,6 +145,39 @@ def test_default_grid_runs_from_a_shrunk_fit_to_least_squares(standardize, penal
         size = np.abs(path.coefs_std[-1, penalized]).max()
         assert np.abs(path.coefs_std[0, penalized]).max() <= 1e-12 * size  # λ_max itself...
         assert np.abs(path.coefs_std[1, penalized]).max() > 1e-6 * size  # ...not far above
+
+
+@pytest.mark.parametrize("penalty", [Lp(1.5), Lp(0.5), Lp(3.0, weights=[0.0, 1.0, 1.0]),
+                                     ElasticNet(0.5, weights=[0.0, 1.0, 1.0])],
+                         ids=["lp1.5", "lp0.5", "lp3-free-first", "enet-free-first"])
+def test_radius_zero_is_the_end_of_the_path(penalty):
+    # R = 0 (s = 0, the smallest df): the penalized coefficients are 0, an unpenalized one is
+    # least squares; λ = λ_max where it is finite, else ∞ (once an input error naming λ)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    y = X[:, 0] + rng.normal(size=20)
+    path = fit_path(X, y, penalty)
+    free = penalty.weights_for(3) == 0
+    expected = np.zeros(3)
+    if free.any():
+        expected[free] = np.linalg.lstsq(X[:, free] - X[:, free].mean(0), y - y.mean(),
+                                         rcond=None)[0]
+    for form in ({"R": 0.0}, {"s": 0.0}, {"df": float(free.sum())}):
+        solution = path.solution(**form)
+        assert solution.lam == pytest.approx(path.lam_max if math.isfinite(path.lam_max)
+                                             else math.inf)
+        np.testing.assert_allclose(solution.coef, expected, atol=1e-12)
+        assert solution.R == 0.0 and solution.certified and solution.df == free.sum()
+
+
+def test_trend_filtering_reaches_its_smallest_df_at_lam_max():
+    rng = np.random.default_rng(1)
+    y = np.cumsum(rng.normal(size=30))
+    for order in (1, 2):
+        path = fit_path(np.eye(30), y, DifferenceL1(order), fit_intercept=False)
+        solution = path.solution(df=order)  # the polynomials of degree < order
+        assert solution.lam == pytest.approx(path.lam_max) and solution.certified
+        assert solution.df == order
 
 
 @pytest.mark.parametrize("penalty, lam", [(ElasticNet(0.5), 20.0), (ElasticNet(0.2), 5.0),

@@ -361,6 +361,10 @@ class RegularizationPath(ABC):
             lam_max = self.lam_max
             return lam_max if math.isfinite(lam_max) else math.inf
         lam_max = self.lam_max
+        if math.isfinite(lam_max) and lam_max > 0 and f(lam_max) >= target:
+            # f keeps its floor from λ_max on (the df of unpenalized columns, or of the null
+            # space of D): every λ >= λ_max has the same solution; λ_max is the first.
+            return lam_max
         high = lam_max if math.isfinite(lam_max) and lam_max > 0 else float(self.lams[0]) or 1.0
         for _ in range(400):
             if f(high) < target:
@@ -885,11 +889,15 @@ class GridPath(RegularizationPath):
         if lam == 0:
             w = np.linalg.lstsq(self.design.X, self.design.y, rcond=None)[0]
             return w, "λ = 0: minimum-norm least squares"
+        if math.isinf(lam):  # R = 0: the penalized coefficients are 0, the rest least squares
+            penalized = self.penalty.weights_for(self.design.n_features) > 0
+            profiled = _Profiled(self.design.X, self.design.y, penalized)
+            return profiled.full(np.zeros(int(penalized.sum())))[0], "λ = ∞: R = 0"
         result = self._solve(lam)
         return result.w, result.message
 
     def certificate(self, lam, w):
-        if lam == 0:
+        if lam == 0 or math.isinf(lam):
             return super().certificate(lam, w)
         result = self._solve(lam)
         if np.array_equal(result.w, w):
@@ -907,8 +915,17 @@ class GridPath(RegularizationPath):
             return _difference_lam_max(self.design, self.penalty)
         return super().lam_max
 
+    def lam_at_df(self, df):
+        df = check_nonnegative("df", df)
+        if not math.isfinite(self.lam_max) and df <= self.df_at(math.inf):
+            return math.inf  # a floor (the unpenalized columns) reached only as λ -> ∞
+        return super().lam_at_df(df)
+
     def df_at(self, lam):
         w = self.coef_std_at(lam)[0]
+        if math.isinf(lam):  # the unpenalized columns' least squares alone
+            free = self.penalty.weights_for(w.size) == 0
+            return float(np.linalg.matrix_rank(self.design.X[:, free])) if free.any() else 0.0
         return _local_df(self.design.X, self.penalty, lam, w)
 
 
@@ -955,7 +972,12 @@ def _local_df(X: np.ndarray, penalty: Penalty, lam: float, w: np.ndarray) -> flo
         curvature = v
     else:
         curvature = np.zeros(wA.size)
-    A = XA.T @ XA + lam * np.diag(curvature)
+    with np.errstate(over="ignore"):
+        pull = lam * curvature
+    if not np.all(np.isfinite(pull)):  # (λ far out, w tiny) those coefficients are pinned
+        finite = np.isfinite(pull)
+        XA, pull = XA[:, finite], pull[finite]
+    A = XA.T @ XA + np.diag(pull)
     try:
         smoother = np.linalg.solve(A, XA.T @ XA)
     except np.linalg.LinAlgError:
