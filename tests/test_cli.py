@@ -386,6 +386,7 @@ def test_fit_radius_gives_that_radius_and_the_same_solution_as_its_lambda(capsys
                                atol=1e-14)
     np.testing.assert_allclose(by_lam["R"], R, rtol=1e-9)
     np.testing.assert_allclose(by_R["s"], 0.4, rtol=1e-9)
+    assert by_lam["lam_source"] == "given" and by_R["lam_source"] == f"from --R {float(R):g}"
 
 
 @pytest.mark.parametrize("penalty", ["l1", "l2"])

@@ -175,6 +175,8 @@ def _run_fit(args) -> int:
             lam_source = f"cv_min ({args.folds}-fold, seed {args.seed})"
         else:
             solution = path.solution(**{form[0]: form[1]})
+            if form[0] != "lam":  # the exact inverse of R(λ), s(λ) or df(λ)
+                lam_source = f"from --{form[0]} {form[1]:g}"
 
     train_mse = float(np.mean((solution.predict(X_train) - y_train) ** 2))
     result = solution.to_dict()
