@@ -14,7 +14,7 @@ from reglab._validation import ReglabInputError
 from reglab.bases import PolynomialBasis
 from reglab.datasets import load_prostate
 from reglab.paths import LassoPath, fit_path
-from reglab.penalties import L1, L2
+from reglab.penalties import L1, L2, ElasticNet
 from reglab.selection import (
     _FoldStatistics,
     cross_validate,
@@ -362,6 +362,22 @@ def test_cv_rejects_bad_input():
     X_bad[3, 1] = np.nan
     with pytest.raises(ReglabInputError, match=r"^X: must be finite"):
         cross_validate(X_bad, y, L2())
+
+
+
+@pytest.mark.parametrize("penalty", [L1(), L2(), ElasticNet(0.5)], ids=["l1", "l2", "enet"])
+@pytest.mark.parametrize("lams, rule", [
+    ([np.nan, 1.0], "must be finite"), ([np.inf], "must be finite"), ([-1.0, 1.0], "must be >= 0"),
+    ([], "must hold at least one"), (["x"], "must contain only numbers"),
+    ([[1.0, 2.0]], "must be 1-dimensional"),
+])
+def test_every_path_and_cv_refuses_a_bad_grid_in_one_line(penalty, lams, rule):
+    # (a NaN once gave NaN coefficients for the lasso and ridge, an empty grid a numpy error)
+    X, y = _regression(seed=5)
+    for run in (lambda: fit_path(X, y, penalty, lams=lams),
+                lambda: cross_validate(X, y, penalty, lams=lams)):
+        with pytest.raises(ReglabInputError, match=rf"^lams: {rule}"):
+            run()
 
 
 # ------------------------------------------------------------------------------------------

@@ -105,3 +105,14 @@ def check_finite_array(
             where += f", column {column}"
         raise ReglabInputError(name, f"must be finite (NaN/inf at {where})", array[index])
     return array
+
+
+def check_lams(value: object) -> np.ndarray:
+    """Return a λ grid as a 1-D float array of finite values >= 0 (at least one)."""
+    lams = check_finite_array("lams", np.atleast_1d(value) if np.ndim(value) == 0 else value,
+                              ndim=1, min_rows=0)
+    if lams.size == 0:
+        raise ReglabInputError("lams", "must hold at least one λ", "[]")
+    if (lams < 0).any():
+        raise ReglabInputError("lams", "must be >= 0", float(lams[lams < 0][0]))
+    return lams

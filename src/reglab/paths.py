@@ -41,6 +41,7 @@ import numpy as np
 from reglab._validation import (
     ReglabInputError,
     check_finite_array,
+    check_lams,
     check_nonnegative,
     check_positive,
 )
@@ -215,10 +216,7 @@ class RegularizationPath(ABC):
 
     def __init__(self, design: Design, penalty: Penalty, lams: np.ndarray):
         self.design, self.penalty = design, penalty
-        self.lams = np.asarray(lams, dtype=float)
-        if self.lams.ndim != 1 or self.lams.size == 0 or (self.lams < 0).any():
-            raise ReglabInputError("lams", "must be a non-empty list of values >= 0", lams)
-        self.lams = np.sort(self.lams)[::-1].copy()
+        self.lams = np.sort(check_lams(lams))[::-1].copy()
         Xty = design.X.T @ design.y
         self._g0 = self._profiled_gradient(design, penalty, Xty)
         self._g_scale = max(2.0 * float(np.max(np.abs(Xty), initial=0.0)), np.finfo(float).tiny)
@@ -1040,6 +1038,8 @@ def fit_path(
         raise ReglabInputError("penalty", "must be a reglab Penalty", penalty)
     design = Design.prepare(X, y, standardize=standardize, fit_intercept=fit_intercept,
                             feature_names=feature_names)
+    if lams is not None:
+        lams = check_lams(lams)
     lasso = LassoPath.follows(penalty, design.n_features)
     if gram is not None and not lasso:
         raise ReglabInputError("gram", "is only used by lasso penalties", penalty)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from reglab._validation import ReglabInputError, check_finite_array
+from reglab._validation import ReglabInputError, check_finite_array, check_lams
 from reglab.design import constant_columns
 from reglab.homotopy import gram_homotopy, piecewise_linear, single_blas_thread
 from reglab.paths import LassoPath, fit_path
@@ -158,6 +158,8 @@ def cross_validate(
     y = check_finite_array("y", y, ndim=1)
     if gram is not None:
         gram = LassoPath.check_gram(gram, penalty, X.shape[1])
+    if lams is not None:
+        lams = check_lams(lams)
     if lams is None:
         path = fit_path(X, y, penalty, standardize=standardize, n_lams=n_lams,
                         feature_names=feature_names, gram=gram)
