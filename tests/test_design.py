@@ -156,3 +156,6 @@ def test_feature_names_must_match_columns(data):
         Design.prepare(X, y, feature_names=["a", "b"])
     design = Design.prepare(X, y, feature_names=["a", "b", "c", "d"])
     assert design.feature_names == ("a", "b", "c", "d")
+    # a repeated name would make one coefficient shadow another in Solution.to_dict
+    with pytest.raises(ReglabInputError, match=r"^feature_names: must be distinct; got 'b'"):
+        Design.prepare(X, y, feature_names=["a", "b", "b", "c"])

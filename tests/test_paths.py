@@ -147,6 +147,18 @@ def test_default_grid_runs_from_a_shrunk_fit_to_least_squares(standardize, penal
         assert np.abs(path.coefs_std[1, penalized]).max() > 1e-6 * size  # ...not far above
 
 
+def test_solution_predict_checks_its_rows_like_the_path():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=20)
+    path = fit_path(X, y, L1())
+    solution = path.solution(lam=1.0)
+    np.testing.assert_allclose(solution.predict(X), path.predict(X, lams=[1.0])[0], rtol=1e-12)
+    for bad, rule in ((X[:, :2], "must have 3 columns"), (X[0], "must be 2-dimensional"),
+                      (np.where(X > 1, np.nan, X), "must be finite")):
+        with pytest.raises(ReglabInputError, match=rf"^X: {rule}"):
+            solution.predict(bad)
+
+
 @pytest.mark.parametrize("penalty", [Lp(1.5), Lp(0.5), Lp(3.0, weights=[0.0, 1.0, 1.0]),
                                      ElasticNet(0.5, weights=[0.0, 1.0, 1.0])],
                          ids=["lp1.5", "lp0.5", "lp3-free-first", "enet-free-first"])

@@ -504,6 +504,9 @@ BAD = [
     (lambda: ElasticNet(0.5, weights=[[1.0, 2.0]]), "weights"),
     (lambda: L1(weights=[1.0, 2.0]).value(np.ones(3)), "weights"),
     (lambda: DifferenceL1(-1), "order"),
+    (lambda: DifferenceL1(1.5), "order"),  # (once quietly order 1)
+    (lambda: DifferenceL1("two"), "order"),
+    (lambda: DifferenceL1(True), "order"),
     (lambda: L2().ball_boundary(-1.0), "R"),
 ]
 

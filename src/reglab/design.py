@@ -82,6 +82,9 @@ class Design:
         if feature_names is None:
             feature_names = tuple(f"x{j + 1}" for j in range(p))
         feature_names = tuple(str(name) for name in feature_names)
+        if len(set(feature_names)) != len(feature_names):
+            duplicate = next(n for n in feature_names if feature_names.count(n) > 1)
+            raise ReglabInputError("feature_names", "must be distinct", duplicate)
         if len(feature_names) != p:
             raise ReglabInputError(
                 "feature_names", f"must have one name per column of X ({p})", len(feature_names)

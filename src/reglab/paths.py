@@ -123,7 +123,11 @@ class Solution:
 
     def predict(self, X) -> np.ndarray:
         """Predict ``intercept + X @ coef`` for rows of ``X`` on the user's scale."""
-        return self.intercept + np.asarray(X, dtype=float) @ self.coef
+        X = check_finite_array("X", X, ndim=2)
+        if X.shape[1] != self.coef.size:
+            raise ReglabInputError("X", f"must have {self.coef.size} columns like the training "
+                                   "data", X.shape[1])
+        return self.intercept + X @ self.coef
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict (the CLI's ``--json`` output is built from it)."""

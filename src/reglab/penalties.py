@@ -641,6 +641,12 @@ class DifferenceL1(Penalty):
     separable = False
 
     def __init__(self, order: int = 1):
+        try:
+            whole = not isinstance(order, bool) and float(order).is_integer()
+        except (TypeError, ValueError):
+            whole = False
+        if not whole:  # (int() would quietly turn 1.5 into 1)
+            raise ReglabInputError("order", "must be a whole number in [0, 10]", order)
         self.order = int(check_in_range("order", order, 0, 10))
         super().__init__(None)
 
