@@ -147,6 +147,16 @@ def test_default_grid_runs_from_a_shrunk_fit_to_least_squares(standardize, penal
         assert np.abs(path.coefs_std[1, penalized]).max() > 1e-6 * size  # ...not far above
 
 
+def test_a_skipped_duplicate_column_is_named_by_its_column_number():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4))
+    X[:, 2] = X[:, 1]  # x3 repeats x2: x2 enters, x3 is skipped (1-based, as x1..x4)
+    y = X @ [1.0, 2.0, 0.0, 0.5] + rng.normal(size=30)
+    path = fit_path(X, y, L1())
+    assert [e.feature for e in path.events if e.action == "enter"][0] == "x2"
+    assert any("skipped" in w and "column 3 at" in w for w in path.warnings), path.warnings
+
+
 def test_solution_predict_checks_its_rows_like_the_path():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 3)), rng.normal(size=20)

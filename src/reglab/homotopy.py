@@ -1136,7 +1136,7 @@ class _Homotopy:
         events = sorted(events, key=lambda event: (event[0], event[2] == "enter"))
         notes = list(self.notes)
         if self.skipped:
-            shown = ", ".join(f"feature {j} at λ={lam:.3g}" for lam, j in self.skipped[:8])
+            shown = ", ".join(f"column {j + 1} at λ={lam:.3g}" for lam, j in self.skipped[:8])
             more = f" and {len(self.skipped) - 8} more" if len(self.skipped) > 8 else ""
             notes.insert(0, f"{len(self.skipped)} join(s) skipped as numerically degenerate "
                             f"(the feature is in the span of the active columns to working "
