@@ -192,6 +192,16 @@ def test_radius_zero_is_the_end_of_the_path(penalty):
         assert solution.R == 0.0 and solution.certified and solution.df == free.sum()
 
 
+def test_trend_filtering_a_series_with_an_intercept_says_to_drop_it():
+    y = np.cumsum(np.random.default_rng(2).normal(size=16))
+    with pytest.raises(ReglabInputError, match=r"^fit_intercept: must be False when the rows"):
+        fit_path(np.eye(16), y, DifferenceL1(1))  # once: "X must have full column rank"
+    assert fit_path(np.eye(16), y, DifferenceL1(1), fit_intercept=False).certificates[0].ok
+    rng = np.random.default_rng(3)  # a general design keeps its intercept
+    path = fit_path(rng.normal(size=(20, 5)), rng.normal(size=20), DifferenceL1(1))
+    assert all(c.ok for c in path.certificates)
+
+
 def test_trend_filtering_reaches_its_smallest_df_at_lam_max():
     rng = np.random.default_rng(1)
     y = np.cumsum(rng.normal(size=30))

@@ -1044,6 +1044,15 @@ def fit_path(
                             feature_names=feature_names)
     if lams is not None:
         lams = check_lams(lams)
+    if isinstance(penalty, DifferenceL1) and fit_intercept and design.n_features > 1:
+        # Rows of X summing to one constant (X = I: a series to trend-filter) put the constant
+        # in X's span; centering for the intercept then leaves X one rank short.
+        row_sums = np.asarray(X, dtype=float).sum(axis=1)
+        if np.ptp(row_sums) <= 1e-12 * max(1.0, float(np.abs(row_sums).max())):
+            raise ReglabInputError(
+                "fit_intercept", "must be False when the rows of X sum to one constant "
+                "(X = I: the level is already a column combination, and D leaves it free)",
+                True)
     lasso = LassoPath.follows(penalty, design.n_features)
     if gram is not None and not lasso:
         raise ReglabInputError("gram", "is only used by lasso penalties", penalty)
