@@ -212,6 +212,24 @@ def test_trend_filtering_reaches_its_smallest_df_at_lam_max():
         assert solution.df == order
 
 
+@pytest.mark.parametrize("fraction", [0.9, 0.5, 0.05])
+def test_max_norm_df_counts_the_tied_group_once(fraction):
+    # Stein's divergence of the fit (as in the test below): the coefficients tied at the max
+    # level move as one (df once counted each of them)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4))
+    y = X @ [1.0, 0.5, 0.3, 0.0] + rng.normal(size=30)
+    lam = fraction * fit_path(X, y, Lp(math.inf)).lam_max
+    eps, divergence = 1e-5, 0.0
+    for i in range(y.size):
+        moved = [fit_path(X, y + sign * eps * (np.arange(y.size) == i), Lp(math.inf),
+                          lams=[lam]).solution(lam=lam).predict(X[i : i + 1])[0]
+                 for sign in (1.0, -1.0)]
+        divergence += (moved[0] - moved[1]) / (2 * eps)
+    solution = fit_path(X, y, Lp(math.inf), lams=[lam]).solution(lam=lam)
+    assert solution.df == pytest.approx(divergence - 1.0, abs=1e-4)
+
+
 @pytest.mark.parametrize("penalty, lam", [(ElasticNet(0.5), 20.0), (ElasticNet(0.2), 5.0),
                                           (ElasticNet(1e-9), 10.0), (Lp(1.5), 5.0)])
 def test_warm_started_df_is_the_divergence_of_the_fit(penalty, lam):

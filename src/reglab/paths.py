@@ -962,6 +962,14 @@ def _local_df(X: np.ndarray, penalty: Penalty, lam: float, w: np.ndarray) -> flo
     support = w != 0
     if isinstance(penalty, Lp) and penalty.p < 1:
         return float(np.count_nonzero(support))
+    if isinstance(penalty, Lp) and penalty.is_max_norm:
+        # The coefficients tied at the max level move together (one direction), the others
+        # freely: df = #(untied non-zeros) + 1 for the tied group.
+        v = penalty.weights_for(w.size)
+        level = v * np.abs(w)
+        top = float(level.max(initial=0.0))
+        tied = (v > 0) & support & (level >= top * (1 - 1e-9)) & (top > 0)
+        return float(np.count_nonzero(support & ~tied) + (1 if tied.any() else 0))
     XA = X[:, support]
     v = penalty.weights_for(w.size)[support]
     wA = np.abs(w[support])
