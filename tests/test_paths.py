@@ -138,9 +138,12 @@ def test_default_grid_runs_from_a_shrunk_fit_to_least_squares(standardize, penal
     data = load_prostate()
     path = fit_path(data.X, data.y, penalty, standardize=standardize)
     assert all(c.ok for c in path.certificates)
-    assert path.s.max() > 0.99  # the bottom is least squares, nearly
-    assert path.s.min() < 0.1  # the top has shrunk the fit (p > 2 never reaches 0)
-    if isinstance(penalty, ElasticNet) or penalty.is_max_norm:  # w = 0 from a finite λ_max
+    finite = isinstance(penalty, ElasticNet) or penalty.is_max_norm  # w = 0 from a λ_max on
+    # the bottom is least squares, nearly (1e-4 λ_max where there is a λ_max)
+    assert path.s.max() > (0.95 if finite else 0.99)
+    # the top has shrunk the fit (for p > 2 slowly: the penalty's slope vanishes at 0)
+    assert path.s.min() < (0.25 if isinstance(penalty, Lp) and penalty.p > 2 else 0.1)
+    if finite:
         penalized = penalty.weights_for(8) > 0
         size = np.abs(path.coefs_std[-1, penalized]).max()
         assert np.abs(path.coefs_std[0, penalized]).max() <= 1e-12 * size  # λ_max itself...

@@ -819,16 +819,18 @@ class GridPath(RegularizationPath):
     def _default_range(design: Design, penalty: Penalty) -> tuple[float, float]:
         """Return the default grid's largest and smallest λ: from (nearly) w = 0 to (nearly) OLS.
 
-        The top is ``λ_max`` where it is finite (elastic net, ``Lp(∞)``, generalized lasso;
-        unpenalized columns profiled out first: their gradient does not enter it). The rest is
-        put on ridge's scale: where the penalty's slope along a coordinate at the
-        least-squares size ``W = max |w_j|`` is ``σ``, the λ with the pull ``λ σ`` of ridge's
-        ``2 λ_r W`` is ``λ = 2 W λ_r / σ``. Without a finite ``λ_max`` the top is that of
-        ``λ_r = 100 s_max²`` (ridge shrinks every direction to ~1 %); the bottom is that of
-        ``λ_r = s_min² / 1000`` (ridge within 0.1 % of least squares), ``s`` the nonzero
-        singular values of the penalized columns, or ``1e-4`` of the top (``1e-2`` when
-        p >= n) if that is lower, and at most 12 decades below the top (more only slows the
-        solver near λ = 0). The generalized lasso keeps ``1e-4`` of its ``λ_max``.
+        Where ``λ_max`` is finite (elastic net, ``Lp(∞)``, generalized lasso; unpenalized
+        columns profiled out first: their gradient does not enter it), from ``λ_max`` down to
+        ``1e-4 λ_max`` (``1e-2`` when p >= n). ``Lp`` with p ≠ 1, ∞ has no ``λ_max``: its λ is
+        put on ridge's scale. Where the penalty's slope along a coordinate at the least-squares
+        size ``W = max |w_j|`` is ``σ = p W^(p-1)``, the λ with the pull ``λ σ`` of ridge's
+        ``2 λ_r W`` is ``λ = 2 W λ_r / σ``; the grid runs from that of ``λ_r = 10 s_max²``
+        (ridge shrinks the strongest direction by 10 / 11, the others more) down to that of
+        ``λ_r = s_min² / 100`` (within 1 % of least squares in every direction), ``s`` the
+        nonzero singular values of the penalized columns, at most 8 decades (as the lab's lasso
+        stops: the solvers slow down near λ = 0 on ill-conditioned designs). For p < 1 the
+        bottom's size is the smallest least-squares coefficient (of those not ~0), whose slope
+        is then the steepest.
         """
         X, y = design.X, design.y
         n, p = X.shape
@@ -840,30 +842,31 @@ class GridPath(RegularizationPath):
         top = (_difference_lam_max(design, penalty) if isinstance(penalty, DifferenceL1)
                else penalty.lam_max(g0))
         near_zero = 1e-4 if n > p else 1e-2
-        finite = math.isfinite(top) and top > 0
-        if isinstance(penalty, DifferenceL1):
-            return (float(top), float(top) * near_zero) if finite else (1.0, near_zero)
-        # On u_j = v_j^(1/q) w_j (q = p for Lp, 1 for the elastic net's and max norm's
-        # homogeneous part) the penalty is unweighted: columns X_j / v_j^(1/q).
-        q = penalty.p if isinstance(penalty, Lp) and not penalty.is_max_norm else 1.0
-        Z = profiled.X / v[penalized] ** (1.0 / q)
+        if math.isfinite(top) and top > 0:
+            # (nearer λ = 0 the warm-started solvers slow down and, on ill-conditioned designs
+            # such as high-degree monomials, stop certifying)
+            return float(top), float(top) * near_zero
+        if not isinstance(penalty, Lp) or penalty.is_max_norm:  # (no λ_max, no scale: a unit grid)
+            return 1.0, near_zero
+        # P = sum v_j |w_j|^p is the plain one of u_j = v_j^(1/p) w_j: columns X_j / v_j^(1/p)
+        Z = profiled.X / v[penalized] ** (1.0 / penalty.p)
         singular = np.linalg.svd(Z, compute_uv=False)
         singular = singular[singular > (singular[0] if singular.size else 0.0)
                             * max(Z.shape) * _EPS]
-        W = float(np.max(np.abs(np.linalg.lstsq(Z, profiled.y, rcond=None)[0]), initial=0.0))
+        sizes = np.abs(np.linalg.lstsq(Z, profiled.y, rcond=None)[0])
+        W = float(np.max(sizes, initial=0.0))
         if not singular.size or W == 0.0:  # nothing to fit: any grid shows w = 0
-            return (float(top), float(top) * near_zero) if finite else (1.0, near_zero)
-        if isinstance(penalty, ElasticNet):
-            slope = penalty.l1_ratio + (1.0 - penalty.l1_ratio) * W
-        elif isinstance(penalty, Lp) and not penalty.is_max_norm:
-            slope = penalty.p * W ** (penalty.p - 1.0)
-        else:  # the max norm (and any other norm): slope 1
-            slope = 1.0
-        to_lam = 2.0 * W / slope
-        if not finite:
-            top = to_lam * 100.0 * singular[0] ** 2
-        bottom = min(to_lam * singular[-1] ** 2 / 1000.0, top * near_zero)
-        return float(top), float(max(bottom, top * 1e-12))
+            return 1.0, near_zero
+        # For p < 1 the slope grows as |w| falls: near least squares the smallest coefficient
+        # (of those not ~0) sets the pull, so the bottom is put on its scale.
+        W_low = float(np.min(sizes[sizes > 1e-3 * W])) if penalty.p < 1 else W
+
+        def to_lam(size: float) -> float:  # 2 W / σ at the size W
+            return 2.0 * size ** (2.0 - penalty.p) / penalty.p
+
+        top = to_lam(W) * 10.0 * singular[0] ** 2
+        bottom = to_lam(W_low) * singular[-1] ** 2 / 100.0
+        return float(top), float(max(bottom, top * 1e-8))
 
     @cached_property
     def coefs_std(self):
