@@ -528,3 +528,18 @@ def test_coefficient_axis_holds_the_shown_frame_and_larger_lambdas():
         assert high == -low >= np.max(np.abs(view.coefs[first:]))
         assert high <= 1.1 * np.max(np.abs(view.coefs[first:])) * (1 + 1e-12)
     assert view.coef_range(view.start) == view.ranges["coef"]
+
+
+@pytest.mark.parametrize("state", [State(), State(degree=30, n=20), State(penalty="l1")],
+                         ids=["default", "M30", "lasso"])
+def test_the_error_cursor_stays_on_the_plot_at_every_frame(state):
+    # (at λ = 0 the test error of M = 9 on 10 points, 1.13, was above the axis: no marker)
+    view = compute(state, "en")
+    low, high = view.ranges["error"]
+    dots = view.stack.views["errdot"]["y"]  # (frames, [train, test])
+    assert np.all((low <= dots) & (dots < high))
+    exact = np.column_stack([view.train_rmse, view.test_rmse])
+    shown = exact < 0.985 * high
+    np.testing.assert_array_equal(dots[shown], exact[shown])  # on the axis: the true value
+    best = float(view.test_rmse.min())
+    assert high >= 1.1 * min(float(view.test_rmse.max()), 4.0 * best)

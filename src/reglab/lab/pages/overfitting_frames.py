@@ -418,8 +418,12 @@ def _ranges(view: dict[str, Any]) -> dict[str, tuple[float, float]]:
     ranges["coef_log"] = (bottom, top)
     lam_x = view["lam_x"]
     ranges["lam_x"] = (float(lam_x.min()) / 10**0.25, float(lam_x.max()) * 10**0.25)
+    # The test error near λ = 0 can be huge: the axis shows it up to 4x the best one (the
+    # marker of a frame beyond sits at the top edge; its readout gives the number).
     train, test = view["train_rmse"], view["test_rmse"]
-    top = max(float(train.max()), float(test[start:].max()), float(test[start]) * 2.0)
+    best = float(test[start])
+    top = max(float(train.max()), float(test[start:].max()), min(float(test.max()), 4.0 * best),
+              2.0 * best)
     ranges["error"] = (0.0, 1.1 * top if top > 0 else 1.0)
     return ranges
 
@@ -506,7 +510,8 @@ def compute(state: State, lang: Language) -> OverfittingView:
                 "zero_log": np.where(is_zero, floor, np.nan),
             },
             "errdot": {"x": np.repeat(lam_x[:, None], 2, axis=1),
-                       "y": np.column_stack([train_rmse, test_rmse])},
+                       "y": np.minimum(np.column_stack([train_rmse, test_rmse]),
+                                       ranges["error"][1] * 0.985)},
             "pathdot": {"x": np.repeat(lam_x[:, None], M, axis=1), "y": coefs},
         },
         values={"lam": lams, "lam_x": lam_x, "R": R, "rss": rss, "penalty_value": pen,
