@@ -417,6 +417,18 @@ def test_importance_with_a_tie_names_no_weight():
     assert "w₁" not in text and "w₂" not in text
 
 
+def test_the_curvature_rule_is_not_judged_when_the_curvatures_are_equal():
+    # standardized data: H_11 = H_22, so "the flattest axis" names none (it once said the
+    # rule "agrees" or "fails" by the first of two equal numbers)
+    for loss in ("prostate", "diabetes"):
+        text = importance_text(background(State(loss=loss)).importance, "en")
+        assert "cannot decide here: both axis curvatures" in text
+        assert "happens to agree" not in text and "fails here" not in text
+    text = importance_text(background(State()).importance, "en")  # H_11 != H_22
+    assert "cannot decide" not in text
+    assert "happens to agree" in text or "fails here" in text
+
+
 def test_an_uncertified_frame_says_so_with_the_engine_s_note():
     from dataclasses import replace
 

@@ -485,7 +485,12 @@ def importance_text(imp: Importance, lang: Language) -> str:
     elif imp.removed is not None and imp.first_zero not in (None, imp.removed):
         parts.append(translate("page.geometry.importance.first_zero", lang,
                                first=_weight(imp.first_zero), R=format_number(imp.R_first_zero)))
-    if imp.removed is not None:  # with a tie nothing is removed first: no rule to test
+    curvatures = imp.axis_curvatures
+    if imp.removed is not None and math.isclose(curvatures[0], curvatures[1], rel_tol=1e-9):
+        # equal curvatures (standardized features): the rule names no axis at all
+        parts.append(translate("page.geometry.importance.curvature_tie", lang,
+                               curvatures=", ".join(format_number(c) for c in curvatures)))
+    elif imp.removed is not None:  # with a tie nothing is removed first: no rule to test
         key = ("page.geometry.importance.curvature_agrees" if imp.curvature_rule_agrees
                else "page.geometry.importance.curvature_fails")
         parts.append(translate(key, lang, flattest=_weight(imp.flattest_axis),
