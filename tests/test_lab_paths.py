@@ -395,6 +395,18 @@ def test_axis_labels_name_the_chosen_axis_below_and_the_counts_above():
         assert page.cv_plot.below[0].axis_label == below.axis_label
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_basis_menu_names_the_bases_in_the_page_language(lang):
+    from reglab.lab.pages.paths import _PathsPage
+
+    page = _PathsPage(lang, True, {"dataset": "toy", "basis": "legendre"})
+    options = page.widgets["basis"].options
+    assert list(options.values()) == list(FIELDS["basis"].choices)
+    assert list(options) == [translate(f"basis.{name}", lang) for name in options.values()]
+    assert "legendre" not in options  # (the menu once showed the raw codes)
+    assert page.widgets["basis"].value == "legendre"
+
+
 def test_a_mark_label_near_the_right_edge_hangs_on_the_left_of_its_line():
     from reglab.lab.pages.paths import _PathsPage
 

@@ -431,7 +431,7 @@ def _widgets(state: State, lang: Language, live: bool) -> dict[str, Any]:
     """One widget per field of :data:`SPEC`, labelled in ``lang`` (disabled without a server)."""
     common = {"disabled": not live, "width": 260, "margin": (4, 10)}
     curve_options = {_t(f"curve.{name}", lang): name for name in TRUE_CURVES}
-    basis_options = {_t(f"basis.{name}", lang): name for name in SPEC["basis"].choices}
+    basis_options = {translate(f"basis.{name}", lang): name for name in SPEC["basis"].choices}
     penalty_options = {translate(f"penalty.{name}", lang): name for name in PENALTIES}
     return {
         # No bounds on the number boxes: a value typed out of range reaches the server,

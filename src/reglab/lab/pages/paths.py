@@ -264,8 +264,9 @@ class _PathsPage:
         w["standardize"] = pn.widgets.Checkbox(label=t("control.standardize"),
                                                value=state.standardize, disabled=disabled)
         w["basis"] = pn.widgets.Select(label=t("control.basis"), value=state.basis,
-                                       options=list(FIELDS["basis"].choices or ()),
-                                       disabled=disabled, width=130)
+                                       options={t(f"basis.{name}"): name
+                                                for name in FIELDS["basis"].choices or ()},
+                                       disabled=disabled, width=230)
         w["penalty"] = pn.widgets.RadioButtonGroup(
             label=t("control.penalty"), value=state.penalty, disabled=disabled,
             options={t(f"penalty.{p}"): p for p in PENALTIES})
