@@ -536,6 +536,15 @@ def test_page_keeps_its_state_on_bad_input_and_engine_errors(monkeypatch):
         rule=SPEC["w1"].rule_text("en"), value="99.0")]
     assert page.widgets["w1"].value == state.w1
     assert page.scrub.stack is stack and page.state == state
+    # Both entries in range but w* = (0, 0): the real reason, not the range of the last box
+    page.widgets["w2"].value = 0.0
+    page.widgets["w1"].value = 0.0
+    assert page.messages.lines == [translate("page.geometry.error.origin", "en")]
+    # (w2 = 0 alone was a new, valid loss: it stays; w1 goes back)
+    assert (page.widgets["w1"].value, page.widgets["w2"].value) == (state.w1, 0.0)
+    assert (page.state.w1, page.state.w2) == (state.w1, 0.0)
+    page.widgets["w2"].value = state.w2
+    stack, state = page.scrub.stack, page.state
 
     # The engine fails: the message, the previous state kept, the page still works.
     def broken(*args, **kwargs):

@@ -328,7 +328,7 @@ class GeometryPage:
             new = self._widget_state()
         except ReglabInputError as error:
             name = next((n for n, w in self.widgets.items() if w is event.obj), error.name)
-            if name in SPEC:
+            if error.name != "w*" and name in SPEC:  # (w* = (0, 0): each entry is in range)
                 self.messages.show(translate(
                     KEYS["input_problem"], lang, label=self.labels[name],
                     rule=SPEC[name].rule_text(lang), value=str(event.new)[:40]))
