@@ -582,6 +582,27 @@ def test_a_new_ball_keeps_the_background_a_new_loss_redraws_it(monkeypatch):
     np.testing.assert_array_equal(drawn[0].F, geometry.background(page.state).F)
 
 
+def test_another_data_source_opens_at_its_own_scale_a_tweak_keeps_R():
+    from reglab.lab.pages import geometry
+    from reglab.lab.pages import geometry_frames as frames
+
+    page = geometry.GeometryPage("en", True, {"R": "1.2"})
+    page.widgets["loss"].value = "diabetes"  # axes of ±80: R = 1.2 would be a dot
+    stack = page.scrub.stack
+    star = float(stack.values["radius_star"][0])
+    assert page.scrub.index == stack.nearest("R", frames.DEFAULT_R_FRACTION * star)
+    assert page.state.R > 10 * 1.2
+    R = page.state.R
+    page.widgets["family"].value = "enet"  # the same data: R is kept (nearest stop)
+    stack = page.scrub.stack
+    assert page.scrub.index == stack.nearest("R", R)
+    page.widgets["loss"].value = "custom"
+    page.widgets["ratio"]._process_events({"value": 6.0, "value_throttled": 6.0})
+    R = page.state.R
+    page.widgets["angle"]._process_events({"value": 10.0, "value_throttled": 10.0})
+    assert page.scrub.index == page.scrub.stack.nearest("R", R)  # a tweak of the loss
+
+
 def test_the_loss_key_tells_apart_exactly_the_states_with_different_losses():
     from reglab.lab.pages import geometry_frames as frames
 

@@ -347,7 +347,9 @@ class GeometryPage:
                                          message=str(error)))
             self._set_widgets(self.state)
             return
-        index = frame_index(new, stack)  # the stop nearest the current R
+        # The stop nearest the current R; another data source has its own scale (an R of the
+        # hand-set loss is a dot on the diabetes axes): it opens where a fresh page would.
+        index = frame_index(new if new.loss == self.state.loss else replace(new, R=None), stack)
         self.state = replace(new, R=float(stack.values["R"][index]))
         # One message to the browser for all of it: the page is then laid out once.
         with pn.io.hold():
