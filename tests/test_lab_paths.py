@@ -421,6 +421,21 @@ def test_a_mark_label_near_the_right_edge_hangs_on_the_left_of_its_line():
     assert page.labels["lam_min"].text_align == "right"
 
 
+def test_another_data_set_opens_at_its_lambda_min():
+    # (λ was kept: diabetes' λ_min lies above the toy data's λ_max, so every coefficient
+    # showed 0)
+    from reglab.lab.pages.paths import _PathsPage
+
+    page = _PathsPage("en", True, {"dataset": "diabetes", "lam": "40"})
+    page._on_control("dataset", SimpleNamespace(new="toy"))
+    stack = page.scrub.stack
+    assert stack.values["lam"][page.scrub.index] == page.view.solved.cv.lam_min
+    assert np.any(stack.views["coef"]["w"][page.scrub.index] != 0)
+    lam = page.cursor.lam
+    page._on_control("penalty", SimpleNamespace(new="l2"))  # the same data: λ is kept
+    assert page.scrub.index == frame_for_lambda(page.scrub.stack, lam)
+
+
 def test_new_folds_resend_the_cv_curve_and_not_the_unchanged_path():
     from bokeh.document import Document
 

@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from reglab.lab.controls import frame_for_lambda
 from reglab.lab.export import export_page
 from reglab.lab.i18n import translate
 from reglab.lab.pages.paths_frames import State, compute_view
@@ -195,12 +194,10 @@ def test_problem_and_axis_controls_recompute_and_the_url_round_trips(lab_server,
     lab = new_lab("en-US")
     lab.open(f"{lab_server}/{NAME}?lang=en")
     page = lab.page
-    old = view_of("en")
-    lam = old.frames.values["lam"][shown(lab)["index"]]
     page.get_by_role("button", name=translate("page.paths.dataset.diabetes", "en")).click()
     diabetes = view_of("en", dataset="diabetes")
     wait_for_frames(lab, diabetes)
-    assert_shows(lab, diabetes, frame_for_lambda(diabetes.frames, lam))  # λ kept
+    assert_shows(lab, diabetes, diabetes.start)  # another data set: at its λ_min
     page.get_by_role("button", name=translate("penalty.l2", "en"), exact=True).click()
     ridge = view_of("en", dataset="diabetes", penalty="l2")
     wait_for_frames(lab, ridge)

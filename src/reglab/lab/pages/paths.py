@@ -318,8 +318,11 @@ class _PathsPage:
         new_value = event.new  # type: ignore[attr-defined]
         if new_value == getattr(self.state, name):
             return
+        # λ is kept (its nearest stop), except across data sets, whose λ scales differ (the
+        # diabetes λ_min is above the toy data's λ_max): another data set opens at its λ_min.
+        keep = name != "dataset"
         try:
-            state = self.state.replace(**{name: new_value})
+            state = self.state.replace(**{name: new_value}, **({} if keep else {"lam": None}))
         except ReglabInputError:
             self.messages.show(translate(
                 KEYS["input_problem"], self.lang, label=self.labels_of[name],
@@ -334,7 +337,7 @@ class _PathsPage:
             return
         lam = self.cursor.lam
         self.state, self.view = state, view
-        index = frame_for_lambda(view.frames, lam) if lam is not None else view.start
+        index = frame_for_lambda(view.frames, lam) if keep and lam is not None else view.start
         # One batch of changes for the browser: it lays the page out once, not per change.
         with hold(self.scrub.values_source.document):
             self.messages.clear()
