@@ -410,3 +410,31 @@ def test_the_coefficients_switch_to_the_log_face(lab_server, lab):
     assert sorted(faces) == [["mag", True], ["w", False]]
     lab.page.wait_for_function("() => new URLSearchParams(location.search).get('scale') === 'log'")
     lab.assert_clean()
+
+
+def test_a_face_stepping_back_to_its_last_stop_updates_lambda_and_the_url(lab_server, lab):
+    # (the λ face's last reported stop was its own: stepping back to it after the R face had
+    # moved changed nothing the server heard, and the URL kept the R face's λ)
+    lab.open(f"{lab_server}/{NAME}?lang=en")
+    view = view_of("en")
+    start = shown(lab)["index"]
+
+    def url_shows(index):
+        lab.page.wait_for_function(
+            "(lam) => new URLSearchParams(location.search).get('lam') === lam",
+            arg=repr(float(view.stack.values["lam"][index])), timeout=10_000)
+
+    lam_face, R_face = lab.slider(lang="en"), lab.slider("control.radius.aria", lang="en")
+    lam_face.focus()
+    lam_face.press("ArrowRight")
+    url_shows(assert_shows(lab, view, start + 1))
+    R_face.focus()
+    R_face.press("ArrowRight")  # a larger radius: a smaller λ, back to the start
+    url_shows(assert_shows(lab, view, start))
+    lam_face.focus()
+    lam_face.press("ArrowRight")  # the λ face's own last stop again
+    url_shows(assert_shows(lab, view, start + 1))
+    R_face.focus()
+    R_face.press("ArrowRight")
+    url_shows(assert_shows(lab, view, start))
+    lab.assert_clean()

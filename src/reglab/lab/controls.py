@@ -783,7 +783,16 @@ class LambdaCursor(param.Parameterized):
 
     def _from_face(self, face: CategoricalSlider, attr: str, old: object, new: object) -> None:
         if isinstance(new, str) and new in face.categories:
-            self.scrub.settle(face, new)
+            index = self.scrub.settle(face, new)
+            # The other face followed in the browser without reporting it, so its
+            # value_throttled there is still the stop of its own last gesture: a gesture back
+            # to that stop would change nothing and never be reported (λ and the URL would stay
+            # behind). Both copies take the stop shown now (a message at a gesture's end).
+            for other in (self.lam_slider, self.R_slider):
+                if other is not None and other is not face:
+                    stop = self.scrub.stop_of(other, index)
+                    if other.value_throttled != stop:
+                        other.set_from_json("value_throttled", stop)  # (read-only in Python)
         self._from_slider(attr, old, new)
 
     def _from_slider(self, attr: str, old: object, new: object) -> None:

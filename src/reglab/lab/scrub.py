@@ -669,6 +669,15 @@ class Scrubber:
         self._settled = (i, self._sliders[0].value)
         return i
 
+    def stop_of(self, slider: CategoricalSlider, index: int) -> str:
+        """Return the label of ``slider``'s stop that shows frame ``index``."""
+        k = next((k for k, s in enumerate(self._sliders) if s is slider), None)
+        if k is None:
+            raise ReglabInputError("slider", "must be one of this scrubber's sliders", slider)
+        i = self._stack._index(index)
+        stops = list(slider.categories)
+        return stops[len(stops) - 1 - i if self._reverse[k] else i]
+
     def show(self, index: int) -> None:
         """Move every slider to frame ``index`` (from the server: the URL changed, say)."""
         i = self._stack._index(index)
