@@ -110,6 +110,8 @@ def test_page_loads_offline_named_with_math_and_switches_language(lab_server, la
                                 exact=True)).to_be_visible()
         assert lab.slider("control.radius.aria", lang).count() == 1
         assert lab.slider(lang=lang).count() == 1
+        for control in ("ratio", "angle"):  # the loss's sliders are named too
+            assert lab.slider(f"page.geometry.control.{control}", lang).count() == 1
         expect(page.locator("mjx-container").first).to_be_visible()  # the problem, typeset
         assert lab.legend_items_without_swatch() == []  # ball, tangent point, contours...
         stack = stacks["default" if lang == "ja" else "default_en"]

@@ -58,7 +58,7 @@ from reglab.lab.pages.geometry_frames import (
     p_label,
     p_query,
 )
-from reglab.lab.scrub import Scrubber
+from reglab.lab.scrub import ARIA_LABEL_TAG, Scrubber
 
 __all__ = ["PAGE", "GeometryPage", "build_page", "formula_parts", "formula_tex", "render_figure"]
 
@@ -269,6 +269,7 @@ class GeometryPage:
                                   options={p_label(p): p for p in P_STOPS}, value=st.p,
                                   width=300),
             "a": w.FloatSlider(label=translate("page.geometry.control.a", lang), start=0.0,
+                               tags=[ARIA_LABEL_TAG + translate("page.geometry.control.a", lang)],
                                end=1.0, step=0.05, value=st.a, disabled=disabled, width=300),
             "loss": w.RadioButtonGroup(
                 options={translate(f"page.geometry.loss.{s}", lang): s for s in LOSS_SOURCES},
@@ -278,9 +279,13 @@ class GeometryPage:
             "w2": w.FloatInput(label=translate("page.geometry.control.w2", lang), value=st.w2,
                                step=0.1, disabled=disabled, width=140),
             "ratio": w.FloatSlider(label=translate("page.geometry.control.ratio", lang),
+                                   tags=[ARIA_LABEL_TAG + translate(
+                                       "page.geometry.control.ratio", lang)],
                                    start=1.0, end=30.0, step=0.1, value=st.ratio,
                                    disabled=disabled, width=300),
             "angle": w.FloatSlider(label=translate("page.geometry.control.angle", lang),
+                                   tags=[ARIA_LABEL_TAG + translate(
+                                       "page.geometry.control.angle", lang)],
                                    start=-90.0, end=90.0, step=1.0, value=st.angle,
                                    disabled=disabled, width=300),
         }
