@@ -834,13 +834,10 @@ class GridPath(RegularizationPath):
         """
         X, y = design.X, design.y
         n, p = X.shape
-        v = penalty.weights_for(p)
-        penalized = v > 0
-        profiled = _Profiled(X, y, penalized)
-        g0 = np.zeros(p)
-        g0[penalized] = 2.0 * profiled.X.T @ profiled.y
-        top = (_difference_lam_max(design, penalty) if isinstance(penalty, DifferenceL1)
-               else penalty.lam_max(g0))
+        if isinstance(penalty, DifferenceL1):
+            top = _difference_lam_max(design, penalty)
+        else:
+            top = penalty.lam_max(RegularizationPath._profiled_gradient(design, penalty, X.T @ y))
         near_zero = 1e-4 if n > p else 1e-2
         if math.isfinite(top) and top > 0:
             # (nearer λ = 0 the warm-started solvers slow down and, on ill-conditioned designs
@@ -849,7 +846,9 @@ class GridPath(RegularizationPath):
         if not isinstance(penalty, Lp) or penalty.is_max_norm:  # (no λ_max, no scale: a unit grid)
             return 1.0, near_zero
         # P = sum v_j |w_j|^p is the plain one of u_j = v_j^(1/p) w_j: columns X_j / v_j^(1/p)
-        Z = profiled.X / v[penalized] ** (1.0 / penalty.p)
+        v = penalty.weights_for(p)
+        profiled = _Profiled(X, y, v > 0)
+        Z = profiled.X / v[v > 0] ** (1.0 / penalty.p)
         singular = np.linalg.svd(Z, compute_uv=False)
         singular = singular[singular > (singular[0] if singular.size else 0.0)
                             * max(Z.shape) * _EPS]

@@ -261,6 +261,13 @@ class GeometryPage:
     def _build_controls(self) -> None:
         lang, st, disabled = self.lang, self.state, not self.live
         w = pn.widgets
+
+        def named_slider(name: str, **params: Any) -> pn.widgets.FloatSlider:
+            """Return a slider whose handle carries its label as accessible name."""
+            label = translate(f"page.geometry.control.{name}", lang)
+            return w.FloatSlider(label=label, tags=[ARIA_LABEL_TAG + label],
+                                 disabled=disabled, width=300, **params)
+
         self.widgets: dict[str, Any] = {
             "family": w.RadioButtonGroup(
                 options={translate(f"page.geometry.family.{f}", lang): f for f in FAMILIES},
@@ -268,9 +275,7 @@ class GeometryPage:
             "p": w.DiscreteSlider(label=translate("control.p", lang),
                                   options={p_label(p): p for p in P_STOPS}, value=st.p,
                                   width=300),
-            "a": w.FloatSlider(label=translate("page.geometry.control.a", lang), start=0.0,
-                               tags=[ARIA_LABEL_TAG + translate("page.geometry.control.a", lang)],
-                               end=1.0, step=0.05, value=st.a, disabled=disabled, width=300),
+            "a": named_slider("a", start=0.0, end=1.0, step=0.05, value=st.a),
             "loss": w.RadioButtonGroup(
                 options={translate(f"page.geometry.loss.{s}", lang): s for s in LOSS_SOURCES},
                 value=st.loss, disabled=disabled),
@@ -278,16 +283,8 @@ class GeometryPage:
                                step=0.1, disabled=disabled, width=140),
             "w2": w.FloatInput(label=translate("page.geometry.control.w2", lang), value=st.w2,
                                step=0.1, disabled=disabled, width=140),
-            "ratio": w.FloatSlider(label=translate("page.geometry.control.ratio", lang),
-                                   tags=[ARIA_LABEL_TAG + translate(
-                                       "page.geometry.control.ratio", lang)],
-                                   start=1.0, end=30.0, step=0.1, value=st.ratio,
-                                   disabled=disabled, width=300),
-            "angle": w.FloatSlider(label=translate("page.geometry.control.angle", lang),
-                                   tags=[ARIA_LABEL_TAG + translate(
-                                       "page.geometry.control.angle", lang)],
-                                   start=-90.0, end=90.0, step=1.0, value=st.angle,
-                                   disabled=disabled, width=300),
+            "ratio": named_slider("ratio", start=1.0, end=30.0, step=0.1, value=st.ratio),
+            "angle": named_slider("angle", start=-90.0, end=90.0, step=1.0, value=st.angle),
         }
         # Disabled afterwards: a DiscreteSlider made disabled gets a track of two stops
         # (Panel 1.9), which puts the handle of a saved file's p slider at the end.
